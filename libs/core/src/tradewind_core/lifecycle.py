@@ -1,0 +1,30 @@
+"""Running a service until SIGTERM or SIGINT, then stopping it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+Service = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def serve_until_signalled(*services: Service) -> None:
+    """Runs the services side by side; the first signal sets `stop` for them all, and
+    each finishes its work in hand before returning."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(service(stop)) for service in services]
+    try:
+        # If one service fails, stop the others rather than run half a system.
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,95 @@
+"""Configuration shared by every service: one `TRADEWIND_` namespace, laptop defaults.
+
+Each service builds its own settings class on `CommonSettings`, adding only what it alone
+reads. Every service knows every other's gRPC address, because the contracts between them
+are calls, never shared tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("~/tradewind"),
+        description="Where standalone mode keeps its SQLite files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy async URL of the metadata database, e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/tradewind. Each service keeps its "
+            "tables in its own schema there. Unset: one SQLite file per service under home."
+        ),
+    )
+    database_schema_prefix: str = Field(
+        default="",
+        pattern=r"^[a-z0-9_]{0,40}$",
+        description="Prefix of each service's PostgreSQL schema name (isolates test runs).",
+    )
+    broker_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL, or memory:// for the in-process broker of standalone mode.",
+    )
+    broker_namespace: str = Field(
+        default="tradewind",
+        pattern=r"^[A-Za-z0-9_.-]{1,100}$",
+        description="Prefix of every exchange and queue name, so deployments can share a broker.",
+    )
+    grpc_listen_host: str = Field(
+        default="127.0.0.1", description="Interface the gRPC servers bind (0.0.0.0 in containers)."
+    )
+    api_grpc_address: str = "127.0.0.1:50051"
+    scheduler_address: str = "127.0.0.1:50052"
+    dispatcher_address: str = "127.0.0.1:50053"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["console", "json"] = "console"
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("api_grpc_address", "scheduler_address", "dispatcher_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError(
+                "expected postgresql+asyncpg://... or sqlite+aiosqlite://..., got "
+                f"{value.split('://')[0]}://..."
+            )
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str) -> str:
+        if not value.startswith(("amqp://", "amqps://", "memory://")):
+            raise ValueError("expected amqp://..., amqps://... or memory://")
+        return value
+
+    def database_url_for(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.home / (service + '.db')}"
+
+    def schema_for(self, service: str) -> str:
+        return f"{self.database_schema_prefix}{service}"
+
+    @staticmethod
+    def port_of(address: str) -> int:
+        return int(address.rpartition(":")[2])

@@ -1,0 +1,98 @@
+"""The api's clients of the scheduler and the dispatcher. gRPC status codes come back as
+the domain errors they stand for, so routes never see transport details."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import grpc
+
+from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+from tradewind_core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, Unavailable
+from tradewind_core.grpc_server import channel, check_health
+
+T = TypeVar("T")
+_ERRORS = {
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+    grpc.StatusCode.FAILED_PRECONDITION: Conflict,
+}
+
+
+async def _call(what: str, call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except grpc.aio.AioRpcError as exc:
+        error = _ERRORS.get(exc.code())
+        if error is not None:
+            raise error(exc.details() or what) from None
+        raise Unavailable(f"{what}: {exc.code().name}: {exc.details()}") from None
+
+
+class SchedulerClient:
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._channel = channel(address)
+        self.stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
+
+    async def register_dag(self, dag_id: str, dag_version_id: str, is_paused: bool) -> None:
+        request = scheduler_pb2.RegisterDagRequest(
+            dag_id=dag_id, dag_version_id=dag_version_id, is_paused=is_paused
+        )
+        await _call("scheduler", self.stub.RegisterDag(request, timeout=10))
+
+    async def trigger(self, request: scheduler_pb2.TriggerDagRunRequest) -> scheduler_pb2.DagRun:
+        reply = await _call("scheduler", self.stub.TriggerDagRun(request, timeout=30))
+        return reply.dag_run
+
+    async def get_run(self, dag_id: str, run_id: str) -> scheduler_pb2.DagRun:
+        request = scheduler_pb2.GetDagRunRequest(dag_id=dag_id, dag_run_id=run_id)
+        return (await _call("scheduler", self.stub.GetDagRun(request, timeout=10))).dag_run
+
+    async def list_runs(
+        self, dag_id: str, limit: int, offset: int
+    ) -> scheduler_pb2.ListDagRunsResponse:
+        request = scheduler_pb2.ListDagRunsRequest(dag_id=dag_id, limit=limit, offset=offset)
+        return await _call("scheduler", self.stub.ListDagRuns(request, timeout=10))
+
+    async def task_instances(self, dag_id: str, run_id: str) -> list[scheduler_pb2.TaskInstance]:
+        request = scheduler_pb2.ListTaskInstancesRequest(dag_id=dag_id, dag_run_id=run_id)
+        reply = await _call("scheduler", self.stub.ListTaskInstances(request, timeout=10))
+        return list(reply.task_instances)
+
+    async def status(self) -> scheduler_pb2.GetSchedulerStatusResponse:
+        request = scheduler_pb2.GetSchedulerStatusRequest()
+        return await _call("scheduler", self.stub.GetSchedulerStatus(request, timeout=3))
+
+    async def healthy(self) -> bool:
+        return await check_health(self.address)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+
+class DispatcherClient:
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._channel = channel(address)
+        self.stub = dispatch_pb2_grpc.DispatchServiceStub(self._channel)
+
+    async def status(self) -> dispatch_pb2.GetDispatcherStatusResponse:
+        request = dispatch_pb2.GetDispatcherStatusRequest()
+        return await _call("dispatcher", self.stub.GetDispatcherStatus(request, timeout=3))
+
+    async def task_log(self, task_instance_id: str, try_number: int) -> str | None:
+        request = dispatch_pb2.GetTaskLogRequest(
+            task_instance_id=task_instance_id, try_number=try_number
+        )
+        reply = await _call("dispatcher", self.stub.GetTaskLog(request, timeout=10))
+        return reply.content if reply.found else None
+
+    async def healthy(self) -> bool:
+        return await check_health(self.address)
+
+    async def close(self) -> None:
+        await self._channel.close()

@@ -1,0 +1,214 @@
+"""DAG runs and their task instances. The scheduler owns them; these routes translate
+between Airflow's REST shapes and the scheduler's gRPC API."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from tradewind.scheduler.v1 import scheduler_pb2
+from tradewind_api.context import AppContext, get_context
+from tradewind_api.dags import get_dag, version_response
+from tradewind_api.models import Dag, DagVersion
+from tradewind_api.schemas import (
+    DAGRunCollectionResponse,
+    DAGRunResponse,
+    TaskInstanceCollectionResponse,
+    TaskInstanceResponse,
+    TaskInstancesLogResponse,
+    TriggerDAGRunPostBody,
+)
+from tradewind_core.errors import NotFound
+from tradewind_core.timeutil import from_timestamp, to_timestamp
+
+router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagRuns")
+Ctx = Annotated[AppContext, Depends(get_context)]
+
+
+def _duration(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if start and end else None
+
+
+def run_response(run: scheduler_pb2.DagRun, dag: Dag, version: DagVersion | None) -> DAGRunResponse:
+    start, end = from_timestamp(run, "start_date"), from_timestamp(run, "end_date")
+    return DAGRunResponse(
+        dag_run_id=run.dag_run_id,
+        dag_id=run.dag_id,
+        logical_date=from_timestamp(run, "logical_date"),
+        queued_at=from_timestamp(run, "queued_at"),
+        start_date=start,
+        end_date=end,
+        duration=_duration(start, end),
+        run_after=from_timestamp(run, "run_after"),
+        run_type=run.run_type,
+        state=run.state,
+        triggered_by=run.triggered_by or None,
+        conf=json.loads(run.conf_json or "{}"),
+        note=run.note or None,
+        dag_versions=[version_response(version, dag)] if version else [],
+        dag_display_name=dag.dag_display_name or dag.dag_id,
+    )
+
+
+async def _dag_and_versions(ctx: AppContext, dag_id: str, version_ids: set[str]):
+    async with ctx.db.reader() as session:
+        dag = await get_dag(session, dag_id)
+        versions = {v: await session.get(DagVersion, v) for v in version_ids}
+    return dag, versions
+
+
+@router.post(
+    "",
+    operation_id="trigger_dag_run",
+    tags=["DagRun"],
+    summary="Trigger a DAG run",
+    response_model=DAGRunResponse,
+    responses={404: {"description": "No such DAG"}, 409: {"description": "dag_run_id is taken"}},
+)
+async def trigger_dag_run(dag_id: str, body: TriggerDAGRunPostBody, ctx: Ctx) -> DAGRunResponse:
+    async with ctx.db.reader() as session:
+        dag = await get_dag(session, dag_id)
+        version = await session.get(DagVersion, dag.latest_version_id)
+    request = scheduler_pb2.TriggerDagRunRequest(
+        dag_id=dag_id,
+        dag_version_id=dag.latest_version_id,
+        dag_run_id=body.dag_run_id or "",
+        logical_date=to_timestamp(body.logical_date),
+        conf_json=json.dumps(body.conf),
+        note=body.note or "",
+        triggered_by="rest_api",
+    )
+    run = await ctx.scheduler.trigger(request)
+    return run_response(run, dag, version)
+
+
+@router.get(
+    "", operation_id="get_dag_runs", tags=["DagRun"], summary="List a DAG's runs",
+    response_model=DAGRunCollectionResponse,
+)
+async def get_dag_runs(
+    dag_id: str,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DAGRunCollectionResponse:
+    reply = await ctx.scheduler.list_runs(dag_id, limit, offset)
+    dag, versions = await _dag_and_versions(ctx, dag_id, {r.dag_version_id for r in reply.dag_runs})
+    return DAGRunCollectionResponse(
+        dag_runs=[run_response(r, dag, versions.get(r.dag_version_id)) for r in reply.dag_runs],
+        total_entries=reply.total_entries,
+    )
+
+
+@router.get(
+    "/{dag_run_id}", operation_id="get_dag_run", tags=["DagRun"], summary="Get a DAG run",
+    response_model=DAGRunResponse,
+)
+async def get_dag_run(dag_id: str, dag_run_id: str, ctx: Ctx) -> DAGRunResponse:
+    async with ctx.db.reader() as session:
+        await get_dag(session, dag_id)
+    run = await ctx.scheduler.get_run(dag_id, dag_run_id)
+    dag, versions = await _dag_and_versions(ctx, dag_id, {run.dag_version_id})
+    return run_response(run, dag, versions.get(run.dag_version_id))
+
+
+def _ti_response(
+    ti: scheduler_pb2.TaskInstance, run: scheduler_pb2.DagRun, dag: Dag, version: DagVersion | None
+) -> TaskInstanceResponse:
+    start, end = from_timestamp(ti, "start_date"), from_timestamp(ti, "end_date")
+    return TaskInstanceResponse(
+        id=ti.id,
+        task_id=ti.task_id,
+        dag_id=ti.dag_id,
+        dag_run_id=ti.dag_run_id,
+        map_index=ti.map_index,
+        logical_date=from_timestamp(run, "logical_date"),
+        run_after=from_timestamp(run, "run_after"),
+        start_date=start,
+        end_date=end,
+        duration=_duration(start, end),
+        state=ti.state or None,
+        try_number=ti.try_number,
+        max_tries=ti.max_tries,
+        task_display_name=ti.task_id,
+        dag_display_name=dag.dag_display_name or dag.dag_id,
+        hostname=ti.hostname or None,
+        pool=ti.pool,
+        pool_slots=ti.pool_slots,
+        queue=ti.queue,
+        priority_weight=ti.priority_weight,
+        operator=ti.operator,
+        operator_name="BashOperator" if ti.operator == "bash" else ti.operator,
+        queued_when=from_timestamp(ti, "queued_when"),
+        scheduled_when=from_timestamp(ti, "scheduled_when"),
+        pid=ti.pid or None,
+        dag_version=version_response(version, dag) if version else None,
+    )
+
+
+async def _run_and_tis(ctx: AppContext, dag_id: str, dag_run_id: str):
+    async with ctx.db.reader() as session:
+        await get_dag(session, dag_id)
+    run = await ctx.scheduler.get_run(dag_id, dag_run_id)
+    tis = await ctx.scheduler.task_instances(dag_id, dag_run_id)
+    dag, versions = await _dag_and_versions(ctx, dag_id, {run.dag_version_id})
+    return run, tis, dag, versions.get(run.dag_version_id)
+
+
+@router.get(
+    "/{dag_run_id}/taskInstances",
+    operation_id="get_task_instances",
+    tags=["Task Instance"],
+    summary="List a DAG run's task instances",
+    response_model=TaskInstanceCollectionResponse,
+)
+async def get_task_instances(dag_id: str, dag_run_id: str, ctx: Ctx) -> TaskInstanceCollectionResponse:
+    run, tis, dag, version = await _run_and_tis(ctx, dag_id, dag_run_id)
+    return TaskInstanceCollectionResponse(
+        task_instances=[_ti_response(ti, run, dag, version) for ti in tis],
+        total_entries=len(tis),
+    )
+
+
+@router.get(
+    "/{dag_run_id}/taskInstances/{task_id}",
+    operation_id="get_task_instance",
+    tags=["Task Instance"],
+    summary="Get a task instance",
+    response_model=TaskInstanceResponse,
+)
+async def get_task_instance(dag_id: str, dag_run_id: str, task_id: str, ctx: Ctx) -> TaskInstanceResponse:
+    run, tis, dag, version = await _run_and_tis(ctx, dag_id, dag_run_id)
+    for ti in tis:
+        if ti.task_id == task_id:
+            return _ti_response(ti, run, dag, version)
+    raise NotFound(f"task {task_id!r} is not in DAG run {dag_run_id!r}")
+
+
+@router.get(
+    "/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
+    operation_id="get_log",
+    tags=["Task Instance"],
+    summary="Get the log of one try of a task instance",
+    response_model=TaskInstancesLogResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def get_log(
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    try_number: Annotated[int, Path(ge=1)],
+    ctx: Ctx,
+    request: Request,
+):
+    ti = await get_task_instance(dag_id, dag_run_id, task_id, ctx)
+    content = await ctx.dispatcher.task_log(ti.id, try_number)
+    if content is None:
+        raise NotFound(f"task {task_id!r} has no try {try_number} in DAG run {dag_run_id!r}")
+    if "text/plain" in request.headers.get("accept", ""):
+        return PlainTextResponse(content)
+    return TaskInstancesLogResponse(content=content)

@@ -1,0 +1,4 @@
+from tradewind_core.db import run_alembic_env
+from tradewind_dispatcher.models import metadata
+
+run_alembic_env(metadata)

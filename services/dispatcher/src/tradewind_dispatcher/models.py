@@ -1,0 +1,85 @@
+"""The dispatcher's tables: task attempts, the worker registry, task logs, and the outbox
+of task events not yet delivered to the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+class DispatcherModel(SQLModel, registry=registry()):
+    pass
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
+
+
+class TaskAttempt(DispatcherModel, table=True):
+    """One try of one task instance. The fencing token is set by the claim: only its
+    holder may heartbeat, log or report."""
+
+    __tablename__ = "task_attempt"
+    __table_args__ = (
+        UniqueConstraint("task_instance_id", "try_number", name="task_attempt_ti_try_key"),
+        Index("task_attempt_state_idx", "state"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    task_instance_id: str = Field(max_length=36)
+    try_number: int
+    dag_id: str = Field(max_length=250)
+    run_id: str = Field(max_length=250)
+    task_id: str = Field(max_length=250)
+    map_index: int = -1
+    queue: str = Field(max_length=100)
+    priority_weight: int = 1
+    task: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    state: str = Field(max_length=20)
+    fencing_token: str | None = Field(default=None, max_length=36)
+    worker_id: str | None = Field(default=None, max_length=250)
+    hostname: str | None = Field(default=None, max_length=1000)
+    pid: int | None = None
+    exit_code: int | None = None
+    reason: str | None = None
+    created_at: datetime | None = _ts(nullable=False)
+    claimed_at: datetime | None = _ts()
+    heartbeat_at: datetime | None = _ts()
+    ended_at: datetime | None = _ts()
+
+
+class Worker(DispatcherModel, table=True):
+    __tablename__ = "worker"
+    id: str = Field(primary_key=True, max_length=250)
+    hostname: str = Field(max_length=1000)
+    queues: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    concurrency: int = 0
+    running: int = 0
+    first_seen: datetime | None = _ts(nullable=False)
+    last_heartbeat: datetime | None = _ts(nullable=False)
+
+
+class TaskLog(DispatcherModel, table=True):
+    __tablename__ = "task_log"
+    __table_args__ = (Index("task_log_attempt_idx", "attempt_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(max_length=36)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime | None = _ts(nullable=False)
+
+
+class SchedulerOutbox(DispatcherModel, table=True):
+    """Task events recorded with the attempt change that caused them, delivered to the
+    scheduler afterwards: a crash between the two loses nothing."""
+
+    __tablename__ = "scheduler_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _ts(nullable=False)
+
+
+metadata = DispatcherModel.metadata

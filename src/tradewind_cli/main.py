@@ -1,0 +1,132 @@
+"""The `tradewind` command: start any one service, or all of them standalone.
+
+This package is the composition root: the only code that imports more than one service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from tradewind_core.logging import configure_logging
+from tradewind_core.settings import CommonSettings
+
+app = typer.Typer(
+    help="Tradewind: a workflow orchestrator. Configure with TRADEWIND_* environment variables.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+S = TypeVar("S", bound=CommonSettings)
+
+
+def _settings(cls: Callable[..., S], **overrides: object) -> S:
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        lines = [
+            f"  TRADEWIND_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        typer.echo("Invalid configuration:\n" + "\n".join(lines), err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(service: str, settings: CommonSettings, *services) -> None:
+    from tradewind_core.lifecycle import serve_until_signalled
+
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service=service)
+    try:
+        asyncio.run(serve_until_signalled(*services))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        typer.echo(f"tradewind {service}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def api() -> None:
+    """The REST API on TRADEWIND_API_HOST:TRADEWIND_API_PORT and the DAG catalog (gRPC)."""
+    from tradewind_api.main import serve
+    from tradewind_api.settings import ApiSettings
+
+    settings = _settings(ApiSettings)
+    _run("api", settings, functools.partial(serve, settings))
+
+
+@app.command()
+def scheduler() -> None:
+    """Creates runs and decides which task instances are ready."""
+    from tradewind_scheduler.main import serve
+    from tradewind_scheduler.settings import SchedulerSettings
+
+    settings = _settings(SchedulerSettings)
+    _run("scheduler", settings, functools.partial(serve, settings))
+
+
+@app.command()
+def dispatcher() -> None:
+    """Hands tasks to workers through the broker; records attempts and logs."""
+    from tradewind_dispatcher.main import serve
+    from tradewind_dispatcher.settings import DispatcherSettings
+
+    settings = _settings(DispatcherSettings)
+    _run("dispatcher", settings, functools.partial(serve, settings))
+
+
+@app.command()
+def worker() -> None:
+    """Runs tasks from TRADEWIND_WORKER_QUEUES (default: default)."""
+    from tradewind_worker.main import serve
+    from tradewind_worker.settings import WorkerSettings
+
+    settings = _settings(WorkerSettings)
+    _run("worker", settings, functools.partial(serve, settings))
+
+
+@app.command()
+def standalone() -> None:
+    """Everything in one process: SQLite files under TRADEWIND_HOME, an in-process broker,
+    and tasks run as subprocesses of this process. No server to install."""
+    from tradewind_api.main import serve as serve_api
+    from tradewind_api.settings import ApiSettings
+    from tradewind_core.broker import InMemoryBroker
+    from tradewind_dispatcher.main import serve as serve_dispatcher
+    from tradewind_dispatcher.settings import DispatcherSettings
+    from tradewind_scheduler.main import serve as serve_scheduler
+    from tradewind_scheduler.settings import SchedulerSettings
+    from tradewind_worker.main import serve as serve_worker
+    from tradewind_worker.settings import WorkerSettings
+
+    local = {"broker_url": "memory://"}
+    api_settings = _settings(ApiSettings, **local)
+    broker = InMemoryBroker()
+    typer.echo(
+        f"Tradewind standalone: http://{api_settings.api_host}:{api_settings.api_port}/docs "
+        f"(data in {api_settings.home})",
+        err=True,
+    )
+    _run(
+        "standalone",
+        api_settings,
+        functools.partial(serve_api, api_settings),
+        functools.partial(serve_scheduler, _settings(SchedulerSettings, **local)),
+        functools.partial(serve_dispatcher, _settings(DispatcherSettings, **local), broker=broker),
+        functools.partial(
+            serve_worker, _settings(WorkerSettings, worker_id="standalone", **local), broker=broker
+        ),
+    )
+
+
+def main() -> None:
+    app(prog_name="tradewind")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
