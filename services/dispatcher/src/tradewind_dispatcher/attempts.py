@@ -241,15 +241,12 @@ async def status(session: AsyncSession, *, worker_timeout: float) -> dict[str, A
         select(func.count()).select_from(Worker).where(Worker.last_heartbeat >= cutoff)
     )
     latest = await session.scalar(select(func.max(Worker.last_heartbeat)))
-    counts = dict(
-        (
-            await session.execute(
-                select(TaskAttempt.state, func.count())
-                .where(TaskAttempt.state.in_((QUEUED, RUNNING)))
-                .group_by(TaskAttempt.state)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(TaskAttempt.state, func.count())
+        .where(TaskAttempt.state.in_((QUEUED, RUNNING)))
+        .group_by(TaskAttempt.state)
     )
+    counts = {state: n for state, n in rows.tuples()}
     return {
         "live_workers": live or 0,
         "latest_worker_heartbeat": as_utc(latest),

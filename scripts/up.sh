@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make up`: Tradewind distributed, as local processes (no Docker): api, scheduler,
+# dispatcher and two workers against the local PostgreSQL and RabbitMQ. `make down` stops it.
+# Logs and pid files go to .run/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=.run
+mkdir -p "$run"
+export TRADEWIND_DATABASE_URL="${TRADEWIND_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/tradewind}"
+export TRADEWIND_BROKER_URL="${TRADEWIND_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/}"
+port="${TRADEWIND_API_PORT:-8080}"
+
+for pidfile in "$run"/*.pid; do
+  [ -e "$pidfile" ] || continue
+  if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "Tradewind is already up ($(basename "$pidfile" .pid) is running); 'make down' first." >&2
+    exit 1
+  fi
+  rm -f "$pidfile"
+done
+
+start() {  # name, then environment assignments
+  local name=$1; shift
+  env "$@" setsid .venv/bin/tradewind "${name%-*}" >"$run/$name.log" 2>&1 < /dev/null &
+  echo $! > "$run/$name.pid"
+}
+start api
+start scheduler
+start dispatcher
+start worker-1 TRADEWIND_WORKER_ID=worker-1
+start worker-2 TRADEWIND_WORKER_ID=worker-2
+
+for _ in $(seq 1 60); do
+  if health=$(curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health" 2>/dev/null) &&
+     ! grep -q unhealthy <<<"$health"; then
+    echo "Tradewind is up: http://127.0.0.1:$port/docs  (logs in $run/, stop with 'make down')"
+    exit 0
+  fi
+  sleep 0.5
+done
+echo "Tradewind did not become healthy in 30 s; last health: ${health:-none}. Logs in $run/." >&2
+exit 1
