@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-libs/protos/src}"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 find "$out" -path '*/tradewind/*' \( -name '*_pb2*.py' -o -name '*_pb2*.pyi' \) -delete
 mapfile -t files < <(cd protos && find tradewind -name '*.proto' | sort)
-(cd protos && python -m grpc_tools.protoc -I. \
-  --python_out="$OLDPWD/$out" --pyi_out="$OLDPWD/$out" \
-  --grpc_python_out="$OLDPWD/$out" --mypy_grpc_out="$OLDPWD/$out" \
-  "${files[@]}")
+(cd protos && "${PYTHON:-python}" -m grpc_tools.protoc -I. \
+  --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" --mypy_grpc_out="$out" \
+  "${files[@]}" >/dev/null)

@@ -45,7 +45,7 @@ async def record_attempts(session: AsyncSession, items: list[NewAttempt]) -> lis
             TaskAttempt.task_instance_id.in_({i.task_instance_id for i in items})
         )
     )
-    seen = set(existing.tuples())
+    seen = {(row[0], row[1]) for row in existing}
     now = utcnow()
     created = []
     for item in items:
@@ -246,7 +246,7 @@ async def status(session: AsyncSession, *, worker_timeout: float) -> dict[str, A
         .where(TaskAttempt.state.in_((QUEUED, RUNNING)))
         .group_by(TaskAttempt.state)
     )
-    counts = {state: n for state, n in rows.tuples()}
+    counts = {state: n for state, n in rows}
     return {
         "live_workers": live or 0,
         "latest_worker_heartbeat": as_utc(latest),

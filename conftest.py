@@ -1,0 +1,65 @@
+"""Fixtures shared by every test folder: the local PostgreSQL and RabbitMQ, isolated per test.
+
+Each test that touches PostgreSQL gets its own schemas (a random prefix), dropped
+afterwards; each that touches RabbitMQ gets its own exchange and queue namespace."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+PG_ADMIN = os.environ.get("TRADEWIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DATABASE = "tradewind_test"
+AMQP_URL = os.environ.get("TRADEWIND_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """An asyncpg SQLAlchemy URL of a database kept for tests (created when missing)."""
+    import asyncio
+
+    async def ensure() -> None:
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", TEST_DATABASE)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(ensure())
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{TEST_DATABASE}"
+
+
+@pytest.fixture
+async def schema_prefix(pg_database: str) -> AsyncIterator[str]:
+    prefix = f"t{secrets.token_hex(4)}_"
+    yield prefix
+    conn = await asyncpg.connect(pg_database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        schemas = await conn.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE $1", prefix + "%"
+        )
+        for row in schemas:
+            await conn.execute(f'DROP SCHEMA "{row["nspname"]}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def broker_namespace() -> AsyncIterator[str]:
+    import aio_pika
+
+    namespace = f"test-{secrets.token_hex(4)}"
+    yield namespace
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        for queue in ("default", "other"):
+            await channel.queue_delete(f"{namespace}.tasks.{queue}")
+        await channel.exchange_delete(f"{namespace}.tasks")
