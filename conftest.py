@@ -10,7 +10,8 @@ import secrets
 from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
+import hypothesis  # noqa: F401  imported now: its plugin's late import at session end can hit
+import pytest      # CPython 3.11.7's AST recursion-depth check after greenlet switches
 
 PG_ADMIN = os.environ.get("TRADEWIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DATABASE = "tradewind_test"
@@ -63,3 +64,22 @@ async def broker_namespace() -> AsyncIterator[str]:
         for queue in ("default", "other"):
             await channel.queue_delete(f"{namespace}.tasks.{queue}")
         await channel.exchange_delete(f"{namespace}.tasks")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def service_ports() -> dict[str, str]:
+    """TRADEWIND_* settings giving every service a free port on loopback."""
+    return {
+        "api_port": str(free_port()),
+        "api_grpc_address": f"127.0.0.1:{free_port()}",
+        "scheduler_address": f"127.0.0.1:{free_port()}",
+        "dispatcher_address": f"127.0.0.1:{free_port()}",
+    }

@@ -6,10 +6,11 @@ dates the services record. Everything runs on this machine, so it is one clock.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -31,9 +32,7 @@ SINGLE_DAG = {"dag_id": "bench_single", "tasks": [_task("t00")]}
 # t00 -> t01 -> ... -> t19: each task starts only once its predecessor has finished.
 CHAIN_DAG = {
     "dag_id": "bench_chain",
-    "tasks": [
-        _task(f"t{i:02d}", [f"t{i - 1:02d}"] if i else None) for i in range(CHAIN_LENGTH)
-    ],
+    "tasks": [_task(f"t{i:02d}", [f"t{i - 1:02d}"] if i else None) for i in range(CHAIN_LENGTH)],
 }
 # 200 independent tasks, all ready at once; 256 > 200 so the DAG's own limit (default 16)
 # never throttles them and the figure shows the scheduler, dispatcher and workers.
@@ -43,6 +42,15 @@ FANOUT_DAG = {
     "tasks": [_task(f"t{i:03d}") for i in range(FANOUT_WIDTH)],
 }
 DAGS = (SINGLE_DAG, CHAIN_DAG, FANOUT_DAG)
+
+
+# Rounded to microseconds, the dates' resolution, so the JSON shows no float noise.
+def _ms(delta: timedelta) -> float:
+    return round(delta.total_seconds() * 1000, 3)
+
+
+def _s(delta: timedelta) -> float:
+    return round(delta.total_seconds(), 6)
 
 
 def _date(value: str | None, what: str) -> datetime:
@@ -105,7 +113,8 @@ class Driver:
                 )
             time.sleep(POLL_INTERVAL_S)
         if run["state"] != "success":
-            raise BenchError(f"{dag_id}/{run_id} ended {run['state']} ({self._states(path, run_id)})")
+            states = self._states(path, run_id)
+            raise BenchError(f"{dag_id}/{run_id} ended {run['state']} ({states})")
         tis = self._call("GET", f"{path}/{run_id}/taskInstances")["task_instances"]
         return FinishedRun(triggered_at, run, {ti["task_id"]: ti for ti in tis})
 
@@ -125,7 +134,7 @@ def trigger_to_first_start_ms(driver: Driver, repeats: int) -> list[float]:
     samples = []
     for _ in range(repeats):
         run = driver.run(SINGLE_DAG, timeout=60)
-        samples.append((run.start("t00") - run.triggered_at).total_seconds() * 1000)
+        samples.append(_ms(run.start("t00") - run.triggered_at))
     return samples
 
 
@@ -135,10 +144,7 @@ def task_to_task_ms(driver: Driver, repeats: int) -> list[float]:
     samples = []
     for _ in range(repeats):
         run = driver.run(CHAIN_DAG, timeout=120)
-        samples += [
-            (run.start(nxt) - run.end(prev)).total_seconds() * 1000
-            for prev, nxt in zip(ids, ids[1:])
-        ]
+        samples += [_ms(run.start(nxt) - run.end(prev)) for prev, nxt in itertools.pairwise(ids)]
     return samples
 
 
@@ -147,5 +153,5 @@ def fanout_wall_s(driver: Driver, repeats: int) -> list[float]:
     for _ in range(repeats):
         run = driver.run(FANOUT_DAG, timeout=300)
         end = _date(run.run["end_date"], "fan-out run end")
-        samples.append((end - run.triggered_at).total_seconds())
+        samples.append(_s(end - run.triggered_at))
     return samples

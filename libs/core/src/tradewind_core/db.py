@@ -11,6 +11,7 @@ on the way out; code below takes a `session` and only flushes.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,8 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 # Alembic keeps the migration context in module globals, so two services migrating in one
-# process (standalone mode) must take turns.
-_migration_turn = asyncio.Lock()
+# process (standalone mode) must take turns: one lock per event loop.
+_migration_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migration_turn() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    if loop not in _migration_turns:
+        _migration_turns[loop] = asyncio.Lock()
+    return _migration_turns[loop]
 
 
 class Database:
@@ -74,7 +84,7 @@ class Database:
 
     async def migrate(self, script_location: Path) -> None:
         """Brings this service's tables to the newest revision of its own Alembic history."""
-        async with _migration_turn, self.engine.begin() as conn:
+        async with _migration_turn(), self.engine.begin() as conn:
             if self.is_postgres:
                 # Replicas starting together must not both run the same migration.
                 await conn.execute(
