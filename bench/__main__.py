@@ -85,6 +85,7 @@ def run_mode(mode: str, repeats: Repeats) -> report.Result:
         result |= measure(cluster.api_url, repeats)
     except BenchError as exc:
         result["error"] = str(exc)
+        print(f"error: {mode}: {exc}", file=sys.stderr, flush=True)
     finally:  # also on Ctrl-C: never leave processes, schemas or queues behind
         say(f"   stopping {mode}")
         result["exit_codes"] = cluster.stop()
@@ -101,15 +102,15 @@ def run_mode(mode: str, repeats: Repeats) -> report.Result:
 def observations(mode: str, result: report.Result) -> list[str]:
     """Anything that suggests a problem in Tradewind, even when every run succeeded."""
     found = []
-    if "error" in result:
-        found.append(f"{mode}: ERROR: {result['error']}")
+    if "error" in result:  # printed in full when it happened; its first line here
+        found.append(f"{mode}: ERROR: {result['error'].splitlines()[0]}")
     gaps = result.get("task_to_task_ms")
     if gaps and gaps["min"] < 0:
         found.append(f"{mode}: a task started {-gaps['min']:.0f} ms before its upstream ended")
     for name, code in result["exit_codes"].items():
         if code != 0:
-            how = "had to be killed" if code is None else f"exited with code {code}"
-            found.append(f"{mode}: `{name}` {how} after SIGTERM")
+            how = "had to be killed after SIGTERM" if code is None else f"exit code {code}"
+            found.append(f"{mode}: `{name}` {how}")
     for name, lines in result["service_log"].items():
         if lines:
             shown = "\n".join(f"      {line}" for line in lines[:MAX_LOG_LINES_SHOWN])

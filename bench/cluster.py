@@ -137,8 +137,7 @@ class Cluster:
                     last = f"{type(exc).__name__}: {exc}"
                 time.sleep(0.25)
         raise BenchError(
-            f"{self.mode}: not healthy after {timeout:.0f} s; last health: {last}\n"
-            + self.log_tails()
+            f"not healthy after {timeout:.0f} s; last health: {last}\n" + self.log_tails()
         )
 
     def _fail_if_exited(self) -> None:
@@ -146,8 +145,8 @@ class Cluster:
             code = proc.popen.poll()
             if code is not None:
                 raise BenchError(
-                    f"{self.mode}: `tradewind {proc.name}` exited with code {code} while "
-                    f"starting\n" + self.log_tails()
+                    f"`tradewind {proc.name}` exited with code {code} while starting\n"
+                    + self.log_tails()
                 )
 
     def stop(self) -> dict[str, int | None]:
