@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import hypothesis  # noqa: F401  imported now: its plugin's late import at session end can hit
-import pytest      # CPython 3.11.7's AST recursion-depth check after greenlet switches
+import pytest  # CPython 3.11.7's AST recursion-depth check after greenlet switches
 
 PG_ADMIN = os.environ.get("TRADEWIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DATABASE = "tradewind_test"
@@ -26,7 +26,9 @@ def pg_database() -> str:
     async def ensure() -> None:
         conn = await asyncpg.connect(PG_ADMIN)
         try:
-            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", TEST_DATABASE)
+            exists = await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", TEST_DATABASE
+            )
             if not exists:
                 await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
         finally:

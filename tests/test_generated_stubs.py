@@ -23,5 +23,7 @@ def test_committed_stubs_are_fresh(tmp_path):
     )
     fresh, committed = _stubs(tmp_path), _stubs(COMMITTED)
     assert fresh == committed, "stub files differ: run `make protos`"
-    stale = [str(p) for p in sorted(fresh) if not filecmp.cmp(tmp_path / p, COMMITTED / p, shallow=False)]
+    stale = [
+        str(p) for p in sorted(fresh) if not filecmp.cmp(tmp_path / p, COMMITTED / p, shallow=False)
+    ]
     assert not stale, f"stale stubs (run `make protos`): {stale}"

@@ -40,13 +40,16 @@ async def test_each_service_keeps_to_its_own_schema(pg_database, schema_prefix):
     try:
         rows = await conn.fetch(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema LIKE $1 ORDER BY 1, 2", schema_prefix + "%"
+            "WHERE table_schema LIKE $1 ORDER BY 1, 2",
+            schema_prefix + "%",
         )
     finally:
         await conn.close()
     tables: dict[str, set[str]] = {}
     for row in rows:
-        tables.setdefault(row["table_schema"].removeprefix(schema_prefix), set()).add(row["table_name"])
+        tables.setdefault(row["table_schema"].removeprefix(schema_prefix), set()).add(
+            row["table_name"]
+        )
     assert tables == {
         "api": {"alembic_version", "dag", "dag_tag", "dag_version"},
         "scheduler": {"alembic_version", "dag", "dag_run", "task_instance", "scheduler_job"},

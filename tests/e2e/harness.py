@@ -71,7 +71,9 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-                raise AssertionError(f"{name} ignored SIGTERM for {timeout}s\n{self.logs()}") from None
+                raise AssertionError(
+                    f"{name} ignored SIGTERM for {timeout}s\n{self.logs()}"
+                ) from None
         return proc.returncode
 
     def stop_all(self) -> dict[str, int]:

@@ -11,8 +11,13 @@ from tests.e2e.harness import parse_time
 
 
 def bash(task_id: str, command: str = "true", *upstream: str, **extra) -> dict:
-    return {"task_id": task_id, "operator": "bash", "bash_command": command,
-            "upstream": list(upstream), **extra}
+    return {
+        "task_id": task_id,
+        "operator": "bash",
+        "bash_command": command,
+        "upstream": list(upstream),
+        **extra,
+    }
 
 
 # extract -> (clean_a, clean_b) -> join -> publish: a chain with a fan-out and a fan-in.
@@ -29,7 +34,9 @@ PIPELINE = {
 }
 
 
-async def wait_for_run(client: httpx.AsyncClient, dag_id: str, run_id: str, timeout: float = 60) -> dict:
+async def wait_for_run(
+    client: httpx.AsyncClient, dag_id: str, run_id: str, timeout: float = 60
+) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = (await client.get(f"/dags/{dag_id}/dagRuns/{run_id}")).json()
@@ -47,13 +54,16 @@ async def task_instances(client: httpx.AsyncClient, dag_id: str, run_id: str) ->
 async def pipeline_runs_in_dependency_order(client: httpx.AsyncClient) -> None:
     created = await client.post("/dags", json=PIPELINE)
     assert created.status_code == 201, created.text
-    triggered = await client.post("/dags/pipeline/dagRuns",
-                                  json={"dag_run_id": "first", "conf": {"who": "e2e"}})
+    triggered = await client.post(
+        "/dags/pipeline/dagRuns", json={"dag_run_id": "first", "conf": {"who": "e2e"}}
+    )
     assert triggered.status_code == 200, triggered.text
     run = await wait_for_run(client, "pipeline", "first")
     assert run["state"] == "success", run
     tis = await task_instances(client, "pipeline", "first")
-    assert {t: ti["state"] for t, ti in tis.items()} == {t["task_id"]: "success" for t in PIPELINE["tasks"]}
+    assert {t: ti["state"] for t, ti in tis.items()} == {
+        t["task_id"]: "success" for t in PIPELINE["tasks"]
+    }
     for task in PIPELINE["tasks"]:
         ti = tis[task["task_id"]]
         assert ti["try_number"] == 1 and ti["hostname"]
@@ -88,8 +98,13 @@ async def a_failing_task_fails_the_run(client: httpx.AsyncClient) -> None:
     run = await wait_for_run(client, "fragile", "r")
     assert run["state"] == "failed"
     states = {t: ti["state"] for t, ti in (await task_instances(client, "fragile", "r")).items()}
-    assert states == {"prepare": "success", "break": "failed", "after": "upstream_failed",
-                      "report": "upstream_failed", "always_cleanup": "success"}
+    assert states == {
+        "prepare": "success",
+        "break": "failed",
+        "after": "upstream_failed",
+        "report": "upstream_failed",
+        "always_cleanup": "success",
+    }
     log = (await client.get("/dags/fragile/dagRuns/r/taskInstances/break/logs/1")).json()["content"]
     assert "about to fail" in log and "exited with code 3" in log
 

@@ -56,15 +56,19 @@ async def test_a_task_on_a_killed_worker_is_retried_elsewhere(distributed, tmp_p
         "dag_id": "survivor",
         "tasks": [
             scenarios.bash(
-                "long", f"if [ ! -e {marker} ]; then touch {marker}; sleep 60; fi; echo done",
-                retries=1, retry_delay=0,
+                "long",
+                f"if [ ! -e {marker} ]; then touch {marker}; sleep 60; fi; echo done",
+                retries=1,
+                retry_delay=0,
             ),
             scenarios.bash("next", "true", "long"),
         ],
     }
     async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
-        assert (await client.post("/dags/survivor/dagRuns", json={"dag_run_id": "r"})).status_code == 200
+        assert (
+            await client.post("/dags/survivor/dagRuns", json={"dag_run_id": "r"})
+        ).status_code == 200
         for _ in range(200):
             if marker.exists():
                 break

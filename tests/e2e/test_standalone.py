@@ -38,5 +38,7 @@ async def test_standalone_keeps_its_data_across_restarts(standalone):
     await standalone.wait_healthy()
     async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
         assert (await client.get("/dags/pipeline/dagRuns/first")).json()["state"] == "success"
-        assert (await client.post("/dags/pipeline/dagRuns", json={"dag_run_id": "second"})).status_code == 200
+        assert (
+            await client.post("/dags/pipeline/dagRuns", json={"dag_run_id": "second"})
+        ).status_code == 200
         assert (await scenarios.wait_for_run(client, "pipeline", "second"))["state"] == "success"

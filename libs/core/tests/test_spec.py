@@ -10,7 +10,13 @@ from tradewind_core.spec import DagSpecError, parse_dag_spec
 
 
 def bash(task_id: str, *upstream: str, **extra) -> dict:
-    return {"task_id": task_id, "operator": "bash", "bash_command": "true", "upstream": list(upstream), **extra}
+    return {
+        "task_id": task_id,
+        "operator": "bash",
+        "bash_command": "true",
+        "upstream": list(upstream),
+        **extra,
+    }
 
 
 def errors_of(data) -> list[dict]:
@@ -28,7 +34,11 @@ def test_a_design_example_spec_is_accepted_with_airflow_defaults():
             "tags": ["sales"],
             "params": {"limit": {"type": "integer", "default": 100}},
             "default_args": {"retries": 2, "retry_delay": 30},
-            "tasks": [bash("extract"), bash("transform", "extract"), bash("notify", "transform", retries=0)],
+            "tasks": [
+                bash("extract"),
+                bash("transform", "extract"),
+                bash("notify", "transform", retries=0),
+            ],
         }
     )
     assert [t.retries for t in spec.tasks] == [2, 2, 0]  # a task's own argument wins
@@ -77,7 +87,10 @@ def test_duplicate_task_ids_are_rejected():
         ({"default_args": {"retries": -1}}, ("default_args", "retries")),
         ({"default_args": {"email_on_failure": True}}, ("default_args", "email_on_failure")),
         ({"tasks": [{"task_id": "a", "operator": "bash"}]}, ("tasks", 0, "bash_command")),
-        ({"tasks": [{"task_id": "a", "operator": "teleport", "bash_command": "x"}]}, ("tasks", 0, "operator")),
+        (
+            {"tasks": [{"task_id": "a", "operator": "teleport", "bash_command": "x"}]},
+            ("tasks", 0, "operator"),
+        ),
         ({"tasks": [bash("a", trigger_rule="sometimes")]}, ("tasks", 0, "trigger_rule")),
         ({"tasks": [bash("a", retries="many")]}, ("tasks", 0, "retries")),
     ],
@@ -104,7 +117,9 @@ def acyclic_specs(draw):
     count = draw(st.integers(min_value=1, max_value=25))
     tasks = []
     for i in range(count):
-        upstream = draw(st.sets(st.integers(min_value=0, max_value=i - 1), max_size=4)) if i else set()
+        upstream = (
+            draw(st.sets(st.integers(min_value=0, max_value=i - 1), max_size=4)) if i else set()
+        )
         tasks.append(bash(f"t{i}", *(f"t{j}" for j in sorted(upstream))))
     order = draw(st.permutations(tasks))
     return {"dag_id": "random", "tasks": list(order)}

@@ -54,7 +54,9 @@ def test_a_task_without_upstream_runs(rule):
     assert decide(rule, []) is Decision.RUN
 
 
-@given(st.sampled_from(list(R)), st.lists(st.sampled_from(sorted(FINISHED)), min_size=1, max_size=8))
+@given(
+    st.sampled_from(list(R)), st.lists(st.sampled_from(sorted(FINISHED)), min_size=1, max_size=8)
+)
 def test_once_every_upstream_is_finished_no_rule_waits(rule, upstream):
     assert decide(rule, upstream) is not Decision.WAIT
 
@@ -67,5 +69,7 @@ def test_a_settled_decision_stands_when_upstream_tasks_finish(rule, upstream, da
     first = decide(rule, upstream)
     if first is Decision.WAIT:
         return
-    finished = [s if s in FINISHED else data.draw(st.sampled_from(sorted(FINISHED))) for s in upstream]
+    finished = [
+        s if s in FINISHED else data.draw(st.sampled_from(sorted(FINISHED))) for s in upstream
+    ]
     assert decide(rule, finished) is first

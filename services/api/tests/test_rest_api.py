@@ -22,12 +22,18 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 async def api(pg_database, schema_prefix, service_ports):
-    common = {"database_url": pg_database, "database_schema_prefix": schema_prefix,
-              "broker_url": "memory://", **service_ports}
+    common = {
+        "database_url": pg_database,
+        "database_schema_prefix": schema_prefix,
+        "broker_url": "memory://",
+        **service_ports,
+    }
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(serve_scheduler(SchedulerSettings(**common), stop)),
-        asyncio.create_task(serve_dispatcher(DispatcherSettings(**common), stop, broker=InMemoryBroker())),
+        asyncio.create_task(
+            serve_dispatcher(DispatcherSettings(**common), stop, broker=InMemoryBroker())
+        ),
         asyncio.create_task(serve_api(ApiSettings(**common), stop)),
     ]
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
@@ -48,11 +54,21 @@ async def api(pg_database, schema_prefix, service_ports):
 
 
 def bash(task_id, *upstream, **extra):
-    return {"task_id": task_id, "operator": "bash", "bash_command": "echo hi", "upstream": list(upstream), **extra}
+    return {
+        "task_id": task_id,
+        "operator": "bash",
+        "bash_command": "echo hi",
+        "upstream": list(upstream),
+        **extra,
+    }
 
 
-SPEC = {"dag_id": "etl", "tags": ["sales", "nightly"], "description": "nightly load",
-        "tasks": [bash("extract"), bash("load", "extract")]}
+SPEC = {
+    "dag_id": "etl",
+    "tags": ["sales", "nightly"],
+    "description": "nightly load",
+    "tasks": [bash("extract"), bash("load", "extract")],
+}
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
@@ -75,7 +91,10 @@ async def test_create_get_and_list_a_dag(api):
     assert listing["total_entries"] == 1 and listing["dags"][0]["dag_id"] == "etl"
     assert (await api.get("/dags", params={"tags": "other"})).json()["total_entries"] == 0
     tasks = (await api.get("/dags/etl/tasks")).json()["tasks"]
-    assert {t["task_id"]: t["downstream_task_ids"] for t in tasks} == {"extract": ["load"], "load": []}
+    assert {t["task_id"]: t["downstream_task_ids"] for t in tasks} == {
+        "extract": ["load"],
+        "load": [],
+    }
 
 
 async def test_versions_are_immutable_and_keyed_by_content(api):
@@ -91,8 +110,9 @@ async def test_versions_are_immutable_and_keyed_by_content(api):
 
 
 async def test_a_yaml_spec_is_accepted(api):
-    response = await api.post("/dags", content=yaml.safe_dump(SPEC),
-                              headers={"content-type": "application/yaml"})
+    response = await api.post(
+        "/dags", content=yaml.safe_dump(SPEC), headers={"content-type": "application/yaml"}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -106,11 +126,23 @@ async def test_paused_upon_creation_and_unpausing(api):
 @pytest.mark.parametrize(
     ("spec", "field", "words"),
     [
-        ({**SPEC, "tasks": [bash("extract"), bash("load", "ghost")]}, "tasks[1].upstream", "unknown task 'ghost'"),
-        ({**SPEC, "tasks": [bash("a", "b"), bash("b", "a")]}, "tasks", "cycle between tasks: a -> b -> a"),
+        (
+            {**SPEC, "tasks": [bash("extract"), bash("load", "ghost")]},
+            "tasks[1].upstream",
+            "unknown task 'ghost'",
+        ),
+        (
+            {**SPEC, "tasks": [bash("a", "b"), bash("b", "a")]},
+            "tasks",
+            "cycle between tasks: a -> b -> a",
+        ),
         ({**SPEC, "schedule": "sometimes"}, "schedule", "cron"),
         ({**SPEC, "dag_id": "no spaces allowed"}, "dag_id", "pattern"),
-        ({**SPEC, "tasks": [{"task_id": "x", "operator": "bash"}]}, "tasks[0].bash_command", "Field required"),
+        (
+            {**SPEC, "tasks": [{"task_id": "x", "operator": "bash"}]},
+            "tasks[0].bash_command",
+            "Field required",
+        ),
     ],
 )
 async def test_an_invalid_spec_is_422_naming_the_field_and_stores_nothing(api, spec, field, words):
@@ -121,7 +153,9 @@ async def test_an_invalid_spec_is_422_naming_the_field_and_stores_nothing(api, s
 
 
 async def test_a_body_that_is_not_json_is_422(api):
-    body = assert_problem(await api.post("/dags", content=b"{nope", headers={"content-type": "application/json"}), 422)
+    body = assert_problem(
+        await api.post("/dags", content=b"{nope", headers={"content-type": "application/json"}), 422
+    )
     assert "not valid JSON" in body["detail"]
 
 
@@ -138,7 +172,11 @@ async def test_trigger_is_idempotent_on_the_run_id(api):
     first = await api.post("/dags/etl/dagRuns", json={"dag_run_id": "once", "conf": {"day": 1}})
     assert first.status_code == 200, first.text
     run = first.json()
-    assert run["dag_run_id"] == "once" and run["conf"] == {"day": 1} and run["state"] in ("queued", "running")
+    assert (
+        run["dag_run_id"] == "once"
+        and run["conf"] == {"day": 1}
+        and run["state"] in ("queued", "running")
+    )
     body = assert_problem(await api.post("/dags/etl/dagRuns", json={"dag_run_id": "once"}), 409)
     assert "'once'" in body["detail"]
     runs = (await api.get("/dags/etl/dagRuns")).json()
@@ -159,9 +197,16 @@ async def test_a_bad_trigger_body_names_the_field(api):
 async def test_health_reports_every_service(api):
     health = (await api.get("/monitor/health")).json()
     assert health["metadatabase"]["status"] == "healthy"
-    assert health["scheduler"]["status"] == "healthy" and health["scheduler"]["latest_scheduler_heartbeat"]
+    assert (
+        health["scheduler"]["status"] == "healthy"
+        and health["scheduler"]["latest_scheduler_heartbeat"]
+    )
     assert health["dispatcher"]["status"] == "healthy"
-    assert health["workers"] == {"status": "unhealthy", "live_workers": 0, "latest_worker_heartbeat": None}
+    assert health["workers"] == {
+        "status": "unhealthy",
+        "live_workers": 0,
+        "latest_worker_heartbeat": None,
+    }
 
 
 async def test_the_openapi_document_describes_the_spec(api):

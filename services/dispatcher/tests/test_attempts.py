@@ -26,9 +26,16 @@ async def db(pg_database, schema_prefix):
 
 def new(ti: str = "ti-1", try_number: int = 1) -> attempts.NewAttempt:
     return attempts.NewAttempt(
-        task_instance_id=ti, try_number=try_number, dag_id="d", run_id="r", task_id="a",
-        map_index=-1, queue="default", priority_weight=1,
-        task={"task_id": "a", "operator": "bash", "bash_command": "true"}, context={},
+        task_instance_id=ti,
+        try_number=try_number,
+        dag_id="d",
+        run_id="r",
+        task_id="a",
+        map_index=-1,
+        queue="default",
+        priority_weight=1,
+        task={"task_id": "a", "operator": "bash", "bash_command": "true"},
+        context={},
     )
 
 
@@ -61,7 +68,9 @@ async def test_only_one_of_two_concurrent_claims_wins(db):
 async def test_claiming_an_unknown_attempt_is_not_found(db):
     async with db.transaction() as session:
         with pytest.raises(NotFound):
-            await attempts.claim(session, "00000000-0000-0000-0000-000000000000", worker_id="w", hostname="h")
+            await attempts.claim(
+                session, "00000000-0000-0000-0000-000000000000", worker_id="w", hostname="h"
+            )
 
 
 async def test_results_are_fenced_and_idempotent(db):
@@ -71,16 +80,25 @@ async def test_results_are_fenced_and_idempotent(db):
     token = claimed.fencing_token
     async with db.transaction() as session:
         with pytest.raises(Conflict, match="another claim"):
-            await attempts.finish(session, attempt.id, "not-the-token", outcome="success",
-                                  exit_code=0, reason="", pid=1)
+            await attempts.finish(
+                session,
+                attempt.id,
+                "not-the-token",
+                outcome="success",
+                exit_code=0,
+                reason="",
+                pid=1,
+            )
     for _ in range(2):  # the worker retries after a lost answer
         async with db.transaction() as session:
-            await attempts.finish(session, attempt.id, token, outcome="success", exit_code=0,
-                                  reason="", pid=42)
+            await attempts.finish(
+                session, attempt.id, token, outcome="success", exit_code=0, reason="", pid=42
+            )
     async with db.transaction() as session:
         with pytest.raises(Conflict, match="already ended as success"):
-            await attempts.finish(session, attempt.id, token, outcome="failed", exit_code=1,
-                                  reason="", pid=42)
+            await attempts.finish(
+                session, attempt.id, token, outcome="failed", exit_code=1, reason="", pid=42
+            )
     async with db.reader() as session:
         events = [row.event for row in await attempts.pending_events(session, 100)]
     assert [(e["finished"], e["state"]) for e in events] == [(False, ""), (True, "success")]

@@ -49,7 +49,13 @@ class DispatchRecorder:
 
 
 def bash(task_id, *upstream, **extra):
-    return {"task_id": task_id, "operator": "bash", "bash_command": "true", "upstream": list(upstream), **extra}
+    return {
+        "task_id": task_id,
+        "operator": "bash",
+        "bash_command": "true",
+        "upstream": list(upstream),
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -75,20 +81,38 @@ async def trigger(env, spec_data, run_id="r1", paused=False):
     version = f"v-{spec.dag_id}"
     catalog.specs[version] = spec
     async with db.transaction() as session:
-        await runs.register_dag(session, dag_id=spec.dag_id, dag_version_id=version, is_paused=paused)
-        run = await runs.create_run(session, spec=spec, dag_version_id=version, run_id=run_id,
-                                    logical_date=None, conf={}, note=None, triggered_by="test")
+        await runs.register_dag(
+            session, dag_id=spec.dag_id, dag_version_id=version, is_paused=paused
+        )
+        run = await runs.create_run(
+            session,
+            spec=spec,
+            dag_version_id=version,
+            run_id=run_id,
+            logical_date=None,
+            conf={},
+            note=None,
+            triggered_by="test",
+        )
     loop.run_created(run.id)
     return run
 
 
 async def finish(env, dispatched, state="success"):
     now = utcnow()
-    await env[3].report([
-        TaskEvent(task_instance_id=d.task_instance_id, try_number=d.try_number, finished=True,
-                  state=state, start_date=now - timedelta(milliseconds=5), end_date=now)
-        for d in dispatched
-    ])
+    await env[3].report(
+        [
+            TaskEvent(
+                task_instance_id=d.task_instance_id,
+                try_number=d.try_number,
+                finished=True,
+                state=state,
+                start_date=now - timedelta(milliseconds=5),
+                end_date=now,
+            )
+            for d in dispatched
+        ]
+    )
 
 
 async def states(env, dag_id, run_id="r1"):
@@ -105,7 +129,13 @@ async def test_a_repeated_run_id_is_refused(env):
 
 async def test_chain_and_fan_in_dispatch_each_task_once_in_order(env):
     _, _, dispatcher, _ = env
-    await trigger(env, {"dag_id": "fan", "tasks": [bash("a"), bash("b", "a"), bash("c", "a"), bash("d", "b", "c")]})
+    await trigger(
+        env,
+        {
+            "dag_id": "fan",
+            "tasks": [bash("a"), bash("b", "a"), bash("c", "a"), bash("d", "b", "c")],
+        },
+    )
     [a] = await dispatcher.wait_for(1)
     assert a.task_id == "a" and a.try_number == 1 and a.dag_run_id == "r1"
     await finish(env, [a])
@@ -115,7 +145,12 @@ async def test_chain_and_fan_in_dispatch_each_task_once_in_order(env):
     # The fan-in's two upstream tasks finish in separate, concurrent reports.
     await asyncio.gather(finish(env, [b]), finish(env, [c]))
     sent = await dispatcher.wait_for(4)
-    assert [d.task_id for d in sent] == ["a", "b", "c", "d"] or [d.task_id for d in sent] == ["a", "c", "b", "d"]
+    assert [d.task_id for d in sent] == ["a", "b", "c", "d"] or [d.task_id for d in sent] == [
+        "a",
+        "c",
+        "b",
+        "d",
+    ]
     await finish(env, [sent[3]])
     await asyncio.sleep(0.3)
     assert len(dispatcher.sent) == 4
@@ -125,8 +160,18 @@ async def test_chain_and_fan_in_dispatch_each_task_once_in_order(env):
 
 async def test_a_failure_fails_downstream_and_the_run(env):
     _, _, dispatcher, _ = env
-    await trigger(env, {"dag_id": "boom", "tasks": [bash("a"), bash("b", "a"), bash("c", "b"),
-                                                     bash("cleanup", "a", trigger_rule="all_done")]})
+    await trigger(
+        env,
+        {
+            "dag_id": "boom",
+            "tasks": [
+                bash("a"),
+                bash("b", "a"),
+                bash("c", "b"),
+                bash("cleanup", "a", trigger_rule="all_done"),
+            ],
+        },
+    )
     [a] = await dispatcher.wait_for(1)
     await finish(env, [a], state="failed")
     [_, cleanup] = await dispatcher.wait_for(2)
@@ -134,8 +179,12 @@ async def test_a_failure_fails_downstream_and_the_run(env):
     await finish(env, [cleanup])
     await asyncio.sleep(0.3)
     run_state, tis = await states(env, "boom")
-    assert tis == {"a": ("failed", 1), "b": ("upstream_failed", 0), "c": ("upstream_failed", 0),
-                   "cleanup": ("success", 1)}
+    assert tis == {
+        "a": ("failed", 1),
+        "b": ("upstream_failed", 0),
+        "c": ("upstream_failed", 0),
+        "cleanup": ("success", 1),
+    }
     assert run_state == "failed"  # a leaf (c) is upstream_failed
 
 
@@ -168,7 +217,9 @@ async def test_a_paused_dags_run_waits_until_unpaused(env):
     await asyncio.sleep(0.5)
     assert dispatcher.sent == [] and (await states(env, "sleepy"))[0] == "queued"
     async with db.transaction() as session:
-        await runs.register_dag(session, dag_id="sleepy", dag_version_id="v-sleepy", is_paused=False)
+        await runs.register_dag(
+            session, dag_id="sleepy", dag_version_id="v-sleepy", is_paused=False
+        )
     loop.dag_changed("sleepy")
     [a] = await dispatcher.wait_for(1)
     assert a.task_id == "a"
@@ -189,11 +240,54 @@ async def test_max_active_runs_holds_later_runs_back(env):
 
 async def test_templates_get_airflows_context(env):
     _, _, dispatcher, _ = env
-    await trigger(env, {"dag_id": "ctx", "params": {"limit": {"type": "integer", "default": 5}},
-                        "tasks": [bash("a")]})
+    await trigger(
+        env,
+        {
+            "dag_id": "ctx",
+            "params": {"limit": {"type": "integer", "default": 5}},
+            "tasks": [bash("a")],
+        },
+    )
     [a] = await dispatcher.wait_for(1)
     import json
 
     context = json.loads(a.context_json)
     assert context["params"] == {"limit": 5} and context["run_id"] == "r1"
     assert context["ti"]["try_number"] == 1 and len(context["ds"]) == 10
+
+
+async def test_pausing_a_dag_holds_its_running_run(env):
+    db, _, dispatcher, loop = env
+    await trigger(env, {"dag_id": "hold", "tasks": [bash("a"), bash("b", "a")]})
+    [a] = await dispatcher.wait_for(1)
+    async with db.transaction() as session:
+        await runs.register_dag(session, dag_id="hold", dag_version_id="v-hold", is_paused=True)
+    await finish(env, [a])  # the running task finishes, but nothing new is queued
+    await asyncio.sleep(0.5)
+    assert len(dispatcher.sent) == 1
+    assert await states(env, "hold") == ("running", {"a": ("success", 1), "b": (None, 0)})
+    async with db.transaction() as session:
+        await runs.register_dag(session, dag_id="hold", dag_version_id="v-hold", is_paused=False)
+    loop.dag_changed("hold")
+    [_, b] = await dispatcher.wait_for(2)
+    assert b.task_id == "b"
+
+
+async def test_a_stream_of_events_does_not_starve_the_sweep(env):
+    """The sweep (and the heartbeat it writes) keeps its period under constant events."""
+    from sqlalchemy import select
+
+    from tradewind_scheduler.models import SchedulerJob
+
+    db, _, _, loop = env
+
+    async def heartbeat():
+        async with db.reader() as session:
+            return await session.scalar(select(SchedulerJob.latest_heartbeat))
+
+    await asyncio.sleep(0.3)
+    before = await heartbeat()
+    for _ in range(20):  # an event every 50 ms, more often than the 200 ms sweep period
+        loop.dag_changed("nobody")
+        await asyncio.sleep(0.05)
+    assert await heartbeat() > before

@@ -29,6 +29,14 @@ _CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
 ]
 
+# Servers accept the clients' keepalive pings (every 20 s, idle or not) instead of
+# answering them with GOAWAY "too_many_pings".
+_SERVER_OPTIONS = [
+    *_CHANNEL_OPTIONS,
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
@@ -49,7 +57,7 @@ class GrpcServer:
     """A grpc.aio server with the standard health service and reflection."""
 
     def __init__(self, bind: str, service_names: Iterable[str]) -> None:
-        self.server = grpc.aio.server(options=_CHANNEL_OPTIONS)
+        self.server = grpc.aio.server(options=_SERVER_OPTIONS)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         self._names = list(service_names)

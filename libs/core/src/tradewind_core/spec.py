@@ -181,10 +181,11 @@ class DagSpecError(ValueError):
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
-        super().__init__("; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in errors))
+        super().__init__("; ".join(f"{field_path(e['loc'])}: {e['msg']}" for e in errors))
 
 
-def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """("tasks", 1, "upstream") -> "tasks[1].upstream": how a person names the field."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

@@ -31,7 +31,7 @@ FAILED_TI_STATES = frozenset({TI.FAILED, TI.UPSTREAM_FAILED})
 
 _TI_MOVES: dict[TaskInstanceState | None, frozenset[TaskInstanceState]] = {
     None: frozenset({TI.SCHEDULED, TI.UPSTREAM_FAILED, TI.SKIPPED}),
-    TI.SCHEDULED: frozenset({TI.QUEUED, TI.UPSTREAM_FAILED, TI.SKIPPED}),
+    TI.SCHEDULED: frozenset({TI.QUEUED}),
     # A finished event may overtake its started event, so queued can end directly.
     TI.QUEUED: frozenset({TI.RUNNING, TI.SUCCESS, TI.FAILED, TI.SKIPPED, TI.UP_FOR_RETRY}),
     TI.RUNNING: frozenset({TI.SUCCESS, TI.FAILED, TI.SKIPPED, TI.UP_FOR_RETRY}),

@@ -46,11 +46,13 @@ def decide(rule: TriggerRule, upstream_states: Iterable[TI | None]) -> Decision:
 
     match rule:
         case TriggerRule.ALL_SUCCESS:
-            # Settle as soon as the outcome is certain, as Airflow does.
+            # Settle as soon as the outcome is certain: a failure decides at once, but a
+            # skip only once the rest are done (one of them may still fail, and failure
+            # wins), so the decision never depends on which upstream finished first.
             if failed:
                 return Decision.UPSTREAM_FAILED
             if skipped:
-                return Decision.SKIP
+                return Decision.SKIP if all_done else Decision.WAIT
             return Decision.RUN if success == total else Decision.WAIT
         case TriggerRule.ALL_FAILED:
             if success or skipped:

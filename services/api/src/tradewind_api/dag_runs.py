@@ -87,7 +87,10 @@ async def trigger_dag_run(dag_id: str, body: TriggerDAGRunPostBody, ctx: Ctx) ->
 
 
 @router.get(
-    "", operation_id="get_dag_runs", tags=["DagRun"], summary="List a DAG's runs",
+    "",
+    operation_id="get_dag_runs",
+    tags=["DagRun"],
+    summary="List a DAG's runs",
     response_model=DAGRunCollectionResponse,
 )
 async def get_dag_runs(
@@ -105,7 +108,10 @@ async def get_dag_runs(
 
 
 @router.get(
-    "/{dag_run_id}", operation_id="get_dag_run", tags=["DagRun"], summary="Get a DAG run",
+    "/{dag_run_id}",
+    operation_id="get_dag_run",
+    tags=["DagRun"],
+    summary="Get a DAG run",
     response_model=DAGRunResponse,
 )
 async def get_dag_run(dag_id: str, dag_run_id: str, ctx: Ctx) -> DAGRunResponse:
@@ -166,7 +172,9 @@ async def _run_and_tis(ctx: AppContext, dag_id: str, dag_run_id: str):
     summary="List a DAG run's task instances",
     response_model=TaskInstanceCollectionResponse,
 )
-async def get_task_instances(dag_id: str, dag_run_id: str, ctx: Ctx) -> TaskInstanceCollectionResponse:
+async def get_task_instances(
+    dag_id: str, dag_run_id: str, ctx: Ctx
+) -> TaskInstanceCollectionResponse:
     run, tis, dag, version = await _run_and_tis(ctx, dag_id, dag_run_id)
     return TaskInstanceCollectionResponse(
         task_instances=[_ti_response(ti, run, dag, version) for ti in tis],
@@ -181,7 +189,9 @@ async def get_task_instances(dag_id: str, dag_run_id: str, ctx: Ctx) -> TaskInst
     summary="Get a task instance",
     response_model=TaskInstanceResponse,
 )
-async def get_task_instance(dag_id: str, dag_run_id: str, task_id: str, ctx: Ctx) -> TaskInstanceResponse:
+async def get_task_instance(
+    dag_id: str, dag_run_id: str, task_id: str, ctx: Ctx
+) -> TaskInstanceResponse:
     run, tis, dag, version = await _run_and_tis(ctx, dag_id, dag_run_id)
     for ti in tis:
         if ti.task_id == task_id:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradewind_api.context import AppContext, get_context
@@ -149,7 +150,9 @@ def _task_response(spec: DagSpec, task_id: str) -> TaskResponse:
         retries=task.retries,
         retry_delay=task.retry_delay.total_seconds(),
         retry_exponential_backoff=task.retry_exponential_backoff,
-        execution_timeout=task.execution_timeout.total_seconds() if task.execution_timeout else None,
+        execution_timeout=task.execution_timeout.total_seconds()
+        if task.execution_timeout
+        else None,
         pool=task.pool,
         pool_slots=task.pool_slots,
         priority_weight=task.priority_weight,
@@ -198,29 +201,44 @@ _SPEC_BODY = {
     response_model=DAGResponse,
     openapi_extra=_SPEC_BODY,
     responses={
-        200: {"description": "The DAG exists; this spec is its newest version.", "model": DAGResponse},
+        200: {
+            "description": "The DAG exists; this spec is its newest version.",
+            "model": DAGResponse,
+        },
         422: {"description": "The spec is invalid; `errors` names each field at fault."},
     },
 )
 async def post_dag(request: Request, response: Response, ctx: Ctx) -> DAGResponse:
     spec = parse_dag_spec(await _read_spec(request))
-    async with ctx.db.transaction() as session:
-        dag, version, created = await store_spec(session, spec)
-        # Told before the commit: if the scheduler cannot hear of the DAG, nothing is stored.
-        await ctx.scheduler.register_dag(dag.dag_id, version.id, dag.is_paused)
-        body = await dag_response(session, dag)
+    try:
+        body, created = await _store_and_register(ctx, spec)
+    except IntegrityError:
+        # Another request created this DAG a moment ago; now there is a row to lock.
+        body, created = await _store_and_register(ctx, spec)
     if not created:
         response.status_code = 200
     return body
 
 
-@router.get("/dags", operation_id="get_dags", summary="List DAGs", response_model=DAGCollectionResponse)
+async def _store_and_register(ctx: AppContext, spec: DagSpec) -> tuple[DAGResponse, bool]:
+    async with ctx.db.transaction() as session:
+        dag, version, created = await store_spec(session, spec)
+        # Told before the commit: if the scheduler cannot hear of the DAG, nothing is stored.
+        await ctx.scheduler.register_dag(dag.dag_id, version.id, dag.is_paused)
+        return await dag_response(session, dag), created
+
+
+@router.get(
+    "/dags", operation_id="get_dags", summary="List DAGs", response_model=DAGCollectionResponse
+)
 async def get_dags(
     ctx: Ctx,
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     tags: Annotated[list[str] | None, Query()] = None,
-    dag_id_pattern: Annotated[str | None, Query(description="SQL LIKE pattern; % and _ match.")] = None,
+    dag_id_pattern: Annotated[
+        str | None, Query(description="SQL LIKE pattern; % and _ match.")
+    ] = None,
     paused: bool | None = None,
     order_by: Annotated[str, Query(pattern=r"^-?(dag_id|dag_display_name)$")] = "dag_id",
 ) -> DAGCollectionResponse:
@@ -256,14 +274,19 @@ async def get_dags(
     )
 
 
-@router.get("/dags/{dag_id}", operation_id="get_dag", summary="Get a DAG", response_model=DAGResponse)
+@router.get(
+    "/dags/{dag_id}", operation_id="get_dag", summary="Get a DAG", response_model=DAGResponse
+)
 async def get_dag_route(dag_id: str, ctx: Ctx) -> DAGResponse:
     async with ctx.db.reader() as session:
         return await dag_response(session, await get_dag(session, dag_id))
 
 
 @router.patch(
-    "/dags/{dag_id}", operation_id="patch_dag", summary="Pause or unpause a DAG", response_model=DAGResponse
+    "/dags/{dag_id}",
+    operation_id="patch_dag",
+    summary="Pause or unpause a DAG",
+    response_model=DAGResponse,
 )
 async def patch_dag(dag_id: str, body: DAGPatchBody, ctx: Ctx) -> DAGResponse:
     async with ctx.db.transaction() as session:
@@ -295,4 +318,3 @@ async def get_tasks(
     return TaskCollectionResponse(
         tasks=[_task_response(spec, t) for t in ids], total_entries=len(ids)
     )
-

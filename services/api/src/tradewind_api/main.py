@@ -33,7 +33,9 @@ async def serve(settings: ApiSettings, stop: asyncio.Event) -> None:
     )
     grpc_port = settings.port_of(settings.api_grpc_address)
     grpc_server = GrpcServer(f"{settings.grpc_listen_host}:{grpc_port}", [SERVICE_NAME])
-    catalog_pb2_grpc.add_DagCatalogServiceServicer_to_server(DagCatalogServicer(db), grpc_server.server)
+    catalog_pb2_grpc.add_DagCatalogServiceServicer_to_server(
+        DagCatalogServicer(db), grpc_server.server
+    )
     await grpc_server.start()
     config = uvicorn.Config(
         create_app(context),
@@ -45,7 +47,9 @@ async def serve(settings: ApiSettings, stop: asyncio.Event) -> None:
     )
     http = uvicorn.Server(config)
     http_task = asyncio.create_task(http.serve())
-    log.info("api serving", url=f"http://{settings.api_host}:{settings.api_port}", grpc_port=grpc_port)
+    log.info(
+        "api serving", url=f"http://{settings.api_host}:{settings.api_port}", grpc_port=grpc_port
+    )
     stop_task = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)

@@ -52,7 +52,9 @@ class DagVersion(ApiModel, table=True):
 class DagTag(ApiModel, table=True):
     __tablename__ = "dag_tag"
     name: str = Field(primary_key=True, max_length=100)
-    dag_id: str = Field(primary_key=True, foreign_key="dag.dag_id", ondelete="CASCADE", max_length=250)
+    dag_id: str = Field(
+        primary_key=True, foreign_key="dag.dag_id", ondelete="CASCADE", max_length=250
+    )
 
 
 metadata = ApiModel.metadata

@@ -46,7 +46,9 @@ async def _scheduler(ctx: AppContext) -> SchedulerInfoResponse:
     return SchedulerInfoResponse(status=_status(fresh), latest_scheduler_heartbeat=beat)
 
 
-async def _dispatcher_and_workers(ctx: AppContext) -> tuple[DispatcherInfoResponse, WorkersInfoResponse]:
+async def _dispatcher_and_workers(
+    ctx: AppContext,
+) -> tuple[DispatcherInfoResponse, WorkersInfoResponse]:
     try:
         reply = await ctx.dispatcher.status()
     except TradewindError:

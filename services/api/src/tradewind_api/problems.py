@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradewind_core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, Unavailable
-from tradewind_core.spec import DagSpecError
+from tradewind_core.spec import DagSpecError, field_path
 
 _STATUS = {
     NotFound: (404, "Not Found"),
@@ -24,19 +24,17 @@ _STATUS = {
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None):
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type="application/problem+json"
     )
-
-
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -49,13 +47,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DagSpecError)
     async def invalid_spec(request: Request, exc: DagSpecError):
-        errors = [{**e, "loc": ["body", *e["loc"]], "field": _field(e["loc"])} for e in exc.errors]
+        errors = [
+            {**e, "loc": ["body", *e["loc"]], "field": field_path(e["loc"])} for e in exc.errors
+        ]
         return problem(422, "Invalid DAG spec", str(exc), errors)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"], "field": _field(e["loc"])}
+            {
+                "loc": list(e["loc"]),
+                "msg": e["msg"],
+                "type": e["type"],
+                "field": field_path(e["loc"]),
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['msg']}" for e in errors)

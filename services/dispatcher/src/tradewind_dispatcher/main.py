@@ -28,9 +28,7 @@ async def serve(
     settings: DispatcherSettings, stop: asyncio.Event, broker: Broker | None = None
 ) -> None:
     """`broker` is given in standalone mode, where the worker shares the process."""
-    db = Database(
-        settings.database_url_for("dispatcher"), schema=settings.schema_for("dispatcher")
-    )
+    db = Database(settings.database_url_for("dispatcher"), schema=settings.schema_for("dispatcher"))
     await db.migrate(MIGRATIONS)
     owns_broker = broker is None
     if broker is None:

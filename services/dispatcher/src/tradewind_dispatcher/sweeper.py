@@ -35,7 +35,9 @@ class Sweeper:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self._settings.dispatcher_sweep_interval)
+                await asyncio.wait_for(
+                    stop.wait(), timeout=self._settings.dispatcher_sweep_interval
+                )
             except TimeoutError:
                 pass
             if stop.is_set():

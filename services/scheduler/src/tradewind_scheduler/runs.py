@@ -111,7 +111,11 @@ async def list_runs(
         select(func.count()).select_from(DagRun).where(DagRun.dag_id == dag_id)
     )
     result = await session.execute(
-        select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id).limit(limit).offset(offset)
+        select(DagRun)
+        .where(DagRun.dag_id == dag_id)
+        .order_by(DagRun.id)
+        .limit(limit)
+        .offset(offset)
     )
     return list(result.scalars()), total or 0
 

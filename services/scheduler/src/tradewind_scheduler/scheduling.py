@@ -34,6 +34,8 @@ from tradewind_core.states import (
     DagRunState,
     TaskInstanceState,
     can_move_task,
+    check_run_move,
+    check_task_move,
 )
 from tradewind_core.timeutil import as_utc, utcnow
 from tradewind_core.trigger_rules import Decision, decide
@@ -108,17 +110,24 @@ class SchedulingLoop:
     # -- the loop -------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        self._inbox.put_nowait(_Work(sweep=True))  # pick up whatever a restart left behind
+        loop = asyncio.get_running_loop()
+        interval = self._settings.scheduler_sweep_interval
+        next_sweep = loop.time()  # sweep at once: pick up whatever a restart left behind
         while not stop.is_set():
+            # A deadline, not a timeout per wait: a steady stream of events must not
+            # postpone the sweep (nor the heartbeat it writes) indefinitely.
             try:
                 first = await asyncio.wait_for(
-                    self._inbox.get(), timeout=self._settings.scheduler_sweep_interval
+                    self._inbox.get(), timeout=max(0.0, next_sweep - loop.time())
                 )
             except TimeoutError:
-                first = _Work(sweep=True)
+                first = _Work()
             batch = [first]
             while not self._inbox.empty():
                 batch.append(self._inbox.get_nowait())
+            if loop.time() >= next_sweep:
+                batch.append(_Work(sweep=True))
+                next_sweep = loop.time() + interval
             await self._handle(batch)
         for timer in self._timers:
             timer.cancel()
@@ -150,10 +159,6 @@ class SchedulingLoop:
             await self._dispatcher.dispatch(tasks)
         except Exception as exc:  # the sweep sends them again
             log.warning("dispatch failed; will resend", tasks=len(tasks), error=str(exc))
-            return
-        now = utcnow()
-        for task in tasks:
-            self._last_sent[task.task_instance_id] = now
 
     # -- one step -------------------------------------------------------------------
 
@@ -188,7 +193,9 @@ class SchedulingLoop:
 
             finished_dags: set[str] = set()
             for run in runs:
-                ready = await self._schedule_run(session, run, tis_by_run[run.id], specs[run.id], now)
+                ready = await self._schedule_run(
+                    session, run, tis_by_run[run.id], specs[run.id], now
+                )
                 to_dispatch += ready
                 if run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
                     finished_dags.add(run.dag_id)
@@ -200,7 +207,9 @@ class SchedulingLoop:
                 more_tis = await self._task_instances(session, [run.id for run in more])
                 for run in more:
                     spec = await self._catalog.get(run.dag_version_id)
-                    to_dispatch += await self._schedule_run(session, run, more_tis[run.id], spec, now)
+                    to_dispatch += await self._schedule_run(
+                        session, run, more_tis[run.id], spec, now
+                    )
             if work.sweep:
                 to_dispatch += await self._stale_queued(session, now)
         return to_dispatch
@@ -274,19 +283,21 @@ class SchedulingLoop:
                 continue  # not ours to decide (a run being locked elsewhere) or stale
             if not event.finished:
                 if ti.state == TI.QUEUED:
-                    ti.state = TI.RUNNING
+                    move_task(ti, TI.RUNNING)
                     ti.start_date = event.start_date or now
                     ti.hostname, ti.pid = event.hostname, event.pid
                 continue
             target = TI(event.state)
             task = specs[ti.dag_run_pk].task_by_id.get(ti.task_id)
-            if target == TI.FAILED and ti.try_number <= ti.max_tries and task is not None:
+            retry = target == TI.FAILED and ti.try_number <= ti.max_tries and task is not None
+            if retry:
                 target = TI.UP_FOR_RETRY
+            if not can_move_task(_state(ti), target):
+                continue  # a duplicate or stale report: already settled, change nothing
+            if retry:
                 ti.next_retry_at = (event.end_date or now) + _retry_delay(task, ti.try_number)
                 self._wake_at(ti.dag_run_pk, ti.next_retry_at, now)
-            if not can_move_task(TI(ti.state) if ti.state else None, target):
-                continue  # a duplicate report: already applied
-            ti.state = target
+            move_task(ti, target)
             ti.start_date = ti.start_date or event.start_date or now
             ti.end_date = event.end_date or now
             ti.hostname = event.hostname or ti.hostname
@@ -323,7 +334,11 @@ class SchedulingLoop:
     ) -> list[dispatch_pb2.TaskDispatch]:
         if run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
             return []
-        if run.state == DagRunState.QUEUED and not await self._start_run(session, run, spec, now):
+        dag = await session.get(Dag, run.dag_id)
+        paused = dag is not None and dag.is_paused
+        if run.state == DagRunState.QUEUED and (
+            paused or not await self._start_run(session, run, spec, now)
+        ):
             return []
         by_task = {ti.task_id: ti for ti in tis}
         ready: list[TaskInstance] = []
@@ -338,15 +353,17 @@ class SchedulingLoop:
                 if decision is Decision.RUN:
                     ready.append(ti)
                 elif decision is not Decision.WAIT:
-                    ti.state = TI.SKIPPED if decision is Decision.SKIP else TI.UPSTREAM_FAILED
+                    move_task(ti, TI.SKIPPED if decision is Decision.SKIP else TI.UPSTREAM_FAILED)
                     ti.start_date = ti.end_date = now
             elif ti.state == TI.UP_FOR_RETRY and as_utc(ti.next_retry_at) <= now:
                 ready.append(ti)
 
         dispatches = []
-        for ti in await self._within_capacity(session, run, spec, ready):
+        # As in Airflow, a paused DAG's runs queue no new tasks; those running finish.
+        for ti in [] if paused else await self._within_capacity(session, run, spec, ready):
             ti.try_number += 1
-            ti.state = TI.QUEUED
+            move_task(ti, TI.SCHEDULED)
+            move_task(ti, TI.QUEUED)
             ti.scheduled_when = ti.queued_when = now
             ti.start_date = ti.end_date = ti.next_retry_at = None
             ti.hostname, ti.pid = "", None
@@ -354,6 +371,9 @@ class SchedulingLoop:
 
         if all(_state(ti) in FINISHED_TI_STATES for ti in tis):
             failed = any(_state(by_task[leaf]) in FAILED_TI_STATES for leaf in spec.leaves())
+            check_run_move(
+                DagRunState(run.state), DagRunState.FAILED if failed else DagRunState.SUCCESS
+            )
             run.state = DagRunState.FAILED if failed else DagRunState.SUCCESS
             run.end_date = now
             log.info("DAG run finished", dag_id=run.dag_id, dag_run_id=run.run_id, state=run.state)
@@ -362,9 +382,6 @@ class SchedulingLoop:
     async def _start_run(
         self, session: AsyncSession, run: DagRun, spec: DagSpec, now: datetime
     ) -> bool:
-        dag = await session.get(Dag, run.dag_id)
-        if dag is not None and dag.is_paused:
-            return False  # as in Airflow, a paused DAG's runs wait until it is unpaused
         running = await session.scalar(
             select(func.count())
             .select_from(DagRun)
@@ -372,6 +389,7 @@ class SchedulingLoop:
         )
         if (running or 0) >= spec.max_active_runs:
             return False
+        check_run_move(DagRunState(run.state), DagRunState.RUNNING)
         run.state = DagRunState.RUNNING
         run.start_date = now
         return True
@@ -423,10 +441,15 @@ class SchedulingLoop:
             .limit(1000)
         )
         resend = []
-        for ti, run in result.all():
+        rows = result.all()
+        # Remember resends only while their task instances stay stale: bounded memory.
+        stale = {ti.id for ti, _ in rows}
+        self._last_sent = {k: v for k, v in self._last_sent.items() if k in stale}
+        for ti, run in rows:
             last = self._last_sent.get(ti.id)
             if last is not None and now - last < period:
                 continue
+            self._last_sent[ti.id] = now
             spec = await self._catalog.get(run.dag_version_id)
             task = spec.task_by_id.get(ti.task_id)
             if task is not None:
@@ -438,6 +461,12 @@ class SchedulingLoop:
 
 def _state(ti: TaskInstance) -> TaskInstanceState | None:
     return TI(ti.state) if ti.state else None
+
+
+def move_task(ti: TaskInstance, target: TaskInstanceState) -> None:
+    """Every task instance state change goes through the one table of legal moves."""
+    check_task_move(_state(ti), target)
+    ti.state = target.value
 
 
 def _retry_delay(task: TaskSpec, try_number: int) -> timedelta:
@@ -478,4 +507,3 @@ def template_context(run: DagRun, spec: DagSpec, ti: TaskInstance) -> dict[str, 
 
 def new_task_instance_id() -> str:
     return str(uuid.uuid4())
-

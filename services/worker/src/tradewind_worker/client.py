@@ -34,7 +34,9 @@ class ExecutionClient:
 
     async def heartbeat_attempt(self, attempt_id: str, token: str, pid: int) -> bool:
         reply = await self._stub.HeartbeatAttempt(
-            execution_pb2.HeartbeatAttemptRequest(attempt_id=attempt_id, fencing_token=token, pid=pid),
+            execution_pb2.HeartbeatAttemptRequest(
+                attempt_id=attempt_id, fencing_token=token, pid=pid
+            ),
             timeout=10,
         )
         return reply.keep_running

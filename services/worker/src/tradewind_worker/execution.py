@@ -93,7 +93,9 @@ class TaskExecutor:
             await delivery.requeue()
             return
         with structlog.contextvars.bound_contextvars(
-            dag_id=claim.dag_id, dag_run_id=claim.dag_run_id, task_id=claim.task_id,
+            dag_id=claim.dag_id,
+            dag_run_id=claim.dag_run_id,
+            task_id=claim.task_id,
             try_number=claim.try_number,
         ):
             outcome, pid = await self._execute(attempt_id, claim)
@@ -171,7 +173,9 @@ class TaskExecutor:
                 return
             except grpc.aio.AioRpcError as exc:
                 if exc.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
-                    log.warning("result refused; the attempt was settled elsewhere", why=exc.details())
+                    log.warning(
+                        "result refused; the attempt was settled elsewhere", why=exc.details()
+                    )
                     return
                 log.warning("cannot report result; retrying", error=exc.details(), in_s=delay)
                 await asyncio.sleep(delay)

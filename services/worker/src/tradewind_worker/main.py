@@ -16,7 +16,9 @@ from tradewind_worker.settings import WorkerSettings
 log = get_logger(__name__)
 
 
-async def serve(settings: WorkerSettings, stop: asyncio.Event, broker: Broker | None = None) -> None:
+async def serve(
+    settings: WorkerSettings, stop: asyncio.Event, broker: Broker | None = None
+) -> None:
     """`broker` is given in standalone mode, where the dispatcher shares the process."""
     owns_broker = broker is None
     if broker is None:
@@ -27,7 +29,9 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event, broker: Broker | 
     )
     executor = TaskExecutor(client, settings)
     await broker.consume(settings.worker_queues, settings.worker_concurrency, executor.on_delivery)
-    log.info("worker consuming", queues=settings.worker_queues, concurrency=settings.worker_concurrency)
+    log.info(
+        "worker consuming", queues=settings.worker_queues, concurrency=settings.worker_concurrency
+    )
     heartbeat = asyncio.create_task(_heartbeat(client, executor, settings, stop))
     try:
         await stop.wait()
@@ -45,14 +49,20 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event, broker: Broker | 
 async def _heartbeat(
     client: ExecutionClient, executor: TaskExecutor, settings: WorkerSettings, stop: asyncio.Event
 ) -> None:
+    registered = False
     while not stop.is_set():
         try:
             await client.worker_heartbeat(
                 settings.worker_queues, settings.worker_concurrency, len(executor.running)
             )
+            registered = True
         except grpc.aio.AioRpcError as exc:
-            log.warning("worker heartbeat failed", error=exc.details())
+            # Before the first success the dispatcher is most likely still starting.
+            if registered:
+                log.warning("worker heartbeat failed", error=exc.details())
+        # Until registered, try again soon, so the worker shows as live without delay.
+        interval = settings.worker_heartbeat_interval if registered else 0.2
         try:
-            await asyncio.wait_for(stop.wait(), timeout=settings.worker_heartbeat_interval)
+            await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:
             pass

@@ -51,7 +51,7 @@ def render(template: str, context: dict[str, Any]) -> str:
 
 def task_environment(task: BashTask, context: dict[str, Any]) -> dict[str, str]:
     env = dict(os.environ) if task.append_env or not task.env else {}
-    env.update(task.env or {})
+    env.update({name: render(value, context) for name, value in (task.env or {}).items()})
     ids = {
         "DAG_ID": context.get("dag_id", ""),
         "TASK_ID": context.get("task", {}).get("task_id", ""),
@@ -71,10 +71,13 @@ async def run_bash(
     on_output: Callable[[str], Awaitable[None] | None],
     handle: RunningTask,
 ) -> Outcome:
+    # The template fields, as BashOperator's: bash_command, env and cwd.
     try:
         command = render(task.bash_command, context)
+        env = task_environment(task, context)
+        cwd = render(task.cwd, context) if task.cwd else None
     except TemplateError as exc:
-        return Outcome("failed", -1, f"cannot render bash_command: {exc}")
+        return Outcome("failed", -1, f"cannot render the task's templates: {exc}")
     with tempfile.TemporaryDirectory(prefix="tradewind-") as scratch:
         handle.process = await asyncio.create_subprocess_exec(
             "bash",
@@ -83,8 +86,8 @@ async def run_bash(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            cwd=task.cwd or scratch,
-            env=task_environment(task, context),
+            cwd=cwd or scratch,
+            env=env,
             start_new_session=True,  # its own process group, so a stop reaches its children
         )
         timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
