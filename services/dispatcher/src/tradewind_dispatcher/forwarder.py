@@ -3,8 +3,13 @@ commit, and on a timer for whatever an earlier attempt could not deliver.
 
 Rows are read, sent, then deleted in separate short transactions: holding a transaction
 open across the call would, with SQLite, hold the only write lock while the scheduler
-calls back into this service. A crash between sending and deleting only resends events,
-which the scheduler applies idempotently.
+calls back into this service. Deleting runs in the background, off the path from one
+task's end to the next one's start; a crash before it only resends events, which the
+scheduler applies idempotently.
+
+A finished attempt is urgent: its downstream tasks wait on it. A started attempt is not;
+it waits up to STARTED_DELAY so that a short task's start and end reach the scheduler in
+one batch, rather than the start taking a scheduling step the end then queues behind.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from tradewind_dispatcher import attempts
 
 log = get_logger(__name__)
 BATCH = 500
+STARTED_DELAY = 0.25
 
 
 class ResultForwarder:
@@ -28,19 +34,27 @@ class ResultForwarder:
         self._db = db
         self._channel = channel(scheduler_address)
         self._stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
-        self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()
+        self._pending = False
+        # Delivered, not yet deleted: never sent twice by this process meanwhile.
+        self._delivered: set[int] = set()
+        self._cleanup: set[asyncio.Task[None]] = set()
 
-    def wake(self) -> None:
-        self._wake.set()
+    def wake(self, *, urgent: bool = True) -> None:
+        self._pending = True
+        if urgent:
+            self._urgent.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.0
         while not stop.is_set():
+            idle = STARTED_DELAY if self._pending and not backoff else max(backoff, 1.0)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(backoff, 1.0))
+                await asyncio.wait_for(self._urgent.wait(), timeout=idle)
             except TimeoutError:
                 pass
-            self._wake.clear()
+            self._urgent.clear()
+            self._pending = False
             try:
                 while await self._deliver_batch():
                     pass
@@ -48,20 +62,34 @@ class ResultForwarder:
             except Exception as exc:
                 backoff = min(max(backoff * 2, 0.5), 10.0)
                 log.warning("cannot deliver task events to the scheduler", error=str(exc))
+        await asyncio.gather(*self._cleanup, return_exceptions=True)
         await self._channel.close()
 
     async def _deliver_batch(self) -> bool:
         async with self._db.reader() as session:
-            rows = await attempts.pending_events(session, BATCH)
+            rows = await attempts.pending_events(session, BATCH + len(self._delivered))
+        rows = [r for r in rows if r.id not in self._delivered][:BATCH]
         if not rows:
             return False
         await self._stub.ReportTaskEvents(
             scheduler_pb2.ReportTaskEventsRequest(events=[_to_proto(r.event) for r in rows]),
             timeout=30,
         )
-        async with self._db.transaction() as session:
-            await attempts.delete_events(session, [r.id for r in rows if r.id is not None])
+        ids = [r.id for r in rows if r.id is not None]
+        self._delivered.update(ids)
+        task = asyncio.create_task(self._delete(ids))
+        self._cleanup.add(task)
+        task.add_done_callback(self._cleanup.discard)
         return len(rows) == BATCH
+
+    async def _delete(self, ids: list[int]) -> None:
+        try:
+            async with self._db.transaction() as session:
+                await attempts.delete_events(session, ids)
+        except Exception as exc:  # resent later, harmlessly
+            log.warning("cannot delete delivered task events", error=str(exc))
+        finally:
+            self._delivered.difference_update(ids)
 
 
 def _to_proto(event: dict) -> scheduler_pb2.TaskEvent:

@@ -120,7 +120,7 @@ class TaskExecutionServicer(execution_pb2_grpc.TaskExecutionServiceServicer):
             attempt = await attempts.claim(
                 session, request.attempt_id, worker_id=request.worker_id, hostname=request.hostname
             )
-        self._forwarder.wake()
+        self._forwarder.wake(urgent=False)
         return execution_pb2.ClaimAttemptResponse(
             fencing_token=attempt.fencing_token,
             dag_id=attempt.dag_id,
