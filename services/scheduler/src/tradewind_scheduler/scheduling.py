@@ -16,12 +16,13 @@ import asyncio
 import json
 import socket
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradewind.dispatch.v1 import dispatch_pb2
@@ -166,37 +167,24 @@ class SchedulingLoop:
         now = utcnow()
         to_dispatch: list[dispatch_pb2.TaskDispatch] = []
         async with self._db.transaction() as session:
-            run_pks = set(work.run_pks)
-            if work.events:
-                ids = [e.task_instance_id for e in work.events]
-                rows = await session.execute(
-                    select(TaskInstance.dag_run_pk).where(TaskInstance.id.in_(ids)).distinct()
-                )
-                run_pks |= set(rows.scalars())
-            if work.dag_ids:
-                rows = await session.execute(
-                    select(DagRun.id).where(
-                        DagRun.dag_id.in_(work.dag_ids), DagRun.state.in_(ACTIVE_RUN_STATES)
-                    )
-                )
-                run_pks |= set(rows.scalars())
-            runs = await self._lock_runs(session, run_pks, skip_locked=False)
+            # The runs concerned, locked by one query: the hot path's first trip.
+            runs = await self._lock_concerned_runs(session, work)
             if work.sweep:
                 await self._heartbeat(session, now)
+                locked = {run.id for run in runs}
                 runs += await self._lock_runs(
-                    session, await self._active_run_pks(session, exclude=run_pks), skip_locked=True
+                    session, await self._active_run_pks(session, exclude=locked), skip_locked=True
                 )
             specs = {run.id: await self._catalog.get(run.dag_version_id) for run in runs}
             tis_by_run = await self._task_instances(session, [run.id for run in runs])
             if work.events:
                 self._apply_events(work.events, tis_by_run, runs, specs, now)
 
+            dags = _DagCounts(session, {run.dag_id for run in runs})
             finished_dags: set[str] = set()
             for run in runs:
-                ready = await self._schedule_run(
-                    session, run, tis_by_run[run.id], specs[run.id], now
-                )
-                to_dispatch += ready
+                tis = tis_by_run[run.id]
+                to_dispatch += await self._schedule_run(dags, run, tis, specs[run.id], now)
                 if run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
                     finished_dags.add(run.dag_id)
             # A finished run frees a slot under max_active_runs for a queued one.
@@ -205,14 +193,34 @@ class SchedulingLoop:
             if waiting:
                 more = await self._lock_runs(session, waiting, skip_locked=True)
                 more_tis = await self._task_instances(session, [run.id for run in more])
+                dags = _DagCounts(session, {run.dag_id for run in more})
                 for run in more:
                     spec = await self._catalog.get(run.dag_version_id)
-                    to_dispatch += await self._schedule_run(
-                        session, run, more_tis[run.id], spec, now
-                    )
+                    to_dispatch += await self._schedule_run(dags, run, more_tis[run.id], spec, now)
             if work.sweep:
                 to_dispatch += await self._stale_queued(session, now)
         return to_dispatch
+
+    async def _lock_concerned_runs(self, session: AsyncSession, work: _Work) -> list[DagRun]:
+        concerned = []
+        if work.run_pks:
+            concerned.append(DagRun.id.in_(work.run_pks))
+        if work.events:
+            ids = {e.task_instance_id for e in work.events}
+            concerned.append(
+                DagRun.id.in_(select(TaskInstance.dag_run_pk).where(TaskInstance.id.in_(ids)))
+            )
+        if work.dag_ids:
+            concerned.append(
+                and_(DagRun.dag_id.in_(work.dag_ids), DagRun.state.in_(ACTIVE_RUN_STATES))
+            )
+        if not concerned:
+            return []
+        # In id order, the one lock order everywhere: no deadlocks between replicas.
+        result = await session.execute(
+            select(DagRun).where(or_(*concerned)).order_by(DagRun.id).with_for_update()
+        )
+        return list(result.scalars())
 
     async def _lock_runs(
         self, session: AsyncSession, run_pks: Iterable[int], *, skip_locked: bool
@@ -326,7 +334,7 @@ class SchedulingLoop:
 
     async def _schedule_run(
         self,
-        session: AsyncSession,
+        dags: _DagCounts,
         run: DagRun,
         tis: list[TaskInstance],
         spec: DagSpec,
@@ -334,10 +342,9 @@ class SchedulingLoop:
     ) -> list[dispatch_pb2.TaskDispatch]:
         if run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
             return []
-        dag = await session.get(Dag, run.dag_id)
-        paused = dag is not None and dag.is_paused
+        paused = await dags.is_paused(run.dag_id)
         if run.state == DagRunState.QUEUED and (
-            paused or not await self._start_run(session, run, spec, now)
+            paused or not await self._start_run(dags, run, spec, now)
         ):
             return []
         by_task = {ti.task_id: ti for ti in tis}
@@ -360,7 +367,7 @@ class SchedulingLoop:
 
         dispatches = []
         # As in Airflow, a paused DAG's runs queue no new tasks; those running finish.
-        for ti in [] if paused else await self._within_capacity(session, run, spec, ready):
+        for ti in [] if paused else await self._within_capacity(dags, run, spec, ready):
             ti.try_number += 1
             move_task(ti, TI.SCHEDULED)
             move_task(ti, TI.QUEUED)
@@ -379,38 +386,28 @@ class SchedulingLoop:
             log.info("DAG run finished", dag_id=run.dag_id, dag_run_id=run.run_id, state=run.state)
         return dispatches
 
-    async def _start_run(
-        self, session: AsyncSession, run: DagRun, spec: DagSpec, now: datetime
-    ) -> bool:
-        running = await session.scalar(
-            select(func.count())
-            .select_from(DagRun)
-            .where(DagRun.dag_id == run.dag_id, DagRun.state == DagRunState.RUNNING.value)
-        )
-        if (running or 0) >= spec.max_active_runs:
+    async def _start_run(self, dags: _DagCounts, run: DagRun, spec: DagSpec, now: datetime) -> bool:
+        running = await dags.running_runs()
+        if running[run.dag_id] >= spec.max_active_runs:
             return False
         check_run_move(DagRunState(run.state), DagRunState.RUNNING)
         run.state = DagRunState.RUNNING
         run.start_date = now
+        running[run.dag_id] += 1
         return True
 
     async def _within_capacity(
-        self, session: AsyncSession, run: DagRun, spec: DagSpec, ready: list[TaskInstance]
+        self, dags: _DagCounts, run: DagRun, spec: DagSpec, ready: list[TaskInstance]
     ) -> list[TaskInstance]:
         """max_active_tasks counts queued and running tasks across all runs of the DAG."""
         if not ready:
             return []
-        active = await session.scalar(
-            select(func.count())
-            .select_from(TaskInstance)
-            .where(
-                TaskInstance.dag_id == run.dag_id,
-                TaskInstance.state.in_((TI.QUEUED.value, TI.RUNNING.value)),
-            )
-        )
-        room = max(0, spec.max_active_tasks - (active or 0))
+        active = await dags.active_tasks()
+        room = max(0, spec.max_active_tasks - active[run.dag_id])
         ready.sort(key=lambda ti: -ti.priority_weight)  # stable: DAG order among equals
-        return ready[:room]
+        chosen = ready[:room]
+        active[run.dag_id] += len(chosen)
+        return chosen
 
     def _dispatch_message(
         self, run: DagRun, spec: DagSpec, task: TaskSpec, ti: TaskInstance
@@ -457,6 +454,51 @@ class SchedulingLoop:
         if resend:
             log.info("resending queued task instances", count=len(resend))
         return resend
+
+
+class _DagCounts:
+    """Per-DAG facts one step needs, each read by one query for every DAG in the step
+    (not one per run), then kept current in memory as the step queues tasks."""
+
+    def __init__(self, session: AsyncSession, dag_ids: set[str]) -> None:
+        self._session = session
+        self._dag_ids = dag_ids
+        self._paused: dict[str, bool] | None = None
+        self._active: Counter[str] | None = None
+        self._running: Counter[str] | None = None
+
+    async def is_paused(self, dag_id: str) -> bool:
+        if self._paused is None:
+            rows = await self._session.execute(
+                select(Dag.dag_id, Dag.is_paused).where(Dag.dag_id.in_(self._dag_ids))
+            )
+            self._paused = {dag: paused for dag, paused in rows}
+        return self._paused.get(dag_id, False)
+
+    async def active_tasks(self) -> Counter[str]:
+        if self._active is None:
+            self._active = await self._count(
+                select(TaskInstance.dag_id, func.count())
+                .where(
+                    TaskInstance.dag_id.in_(self._dag_ids),
+                    TaskInstance.state.in_((TI.QUEUED.value, TI.RUNNING.value)),
+                )
+                .group_by(TaskInstance.dag_id)
+            )
+        return self._active
+
+    async def running_runs(self) -> Counter[str]:
+        if self._running is None:
+            self._running = await self._count(
+                select(DagRun.dag_id, func.count())
+                .where(DagRun.dag_id.in_(self._dag_ids), DagRun.state == DagRunState.RUNNING.value)
+                .group_by(DagRun.dag_id)
+            )
+        return self._running
+
+    async def _count(self, query: Any) -> Counter[str]:
+        rows = await self._session.execute(query)
+        return Counter({dag: n for dag, n in rows})
 
 
 def _state(ti: TaskInstance) -> TaskInstanceState | None:
