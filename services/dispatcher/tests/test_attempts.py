@@ -117,6 +117,8 @@ async def test_a_silent_worker_loses_its_attempt(db):
     async with db.reader() as session:
         events = [row.event for row in await attempts.pending_events(session, 100)]
     assert events[-1]["state"] == "failed" and "stopped heartbeating" in events[-1]["reason"]
+    async with db.reader() as session:
+        assert "worker w1 stopped heartbeating" in await attempts.task_log(session, "ti-1", 1)
 
 
 async def test_logs_are_kept_per_try_in_order(db):

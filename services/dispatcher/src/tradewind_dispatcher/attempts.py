@@ -157,6 +157,12 @@ async def fail_lost_attempts(session: AsyncSession, *, timeout: float) -> int:
         attempt.state = "failed"
         attempt.reason = f"worker {attempt.worker_id} stopped heartbeating for {timeout:g}s"
         attempt.ended_at = utcnow()
+        # The worker can no longer say why the try ended; its log must.
+        session.add(
+            TaskLog(
+                attempt_id=attempt.id, text=f"[tradewind] {attempt.reason}\n", created_at=utcnow()
+            )
+        )
         _outbox(session, attempt, finished=True)
     await session.flush()
     return len(lost)
