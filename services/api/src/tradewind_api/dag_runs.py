@@ -23,9 +23,11 @@ from tradewind_api.schemas import (
     TriggerDAGRunPostBody,
 )
 from tradewind_core.errors import NotFound
+from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import from_timestamp, to_timestamp
 
 router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagRuns")
+log = get_logger(__name__)
 Ctx = Annotated[AppContext, Depends(get_context)]
 
 
@@ -83,6 +85,7 @@ async def trigger_dag_run(dag_id: str, body: TriggerDAGRunPostBody, ctx: Ctx) ->
         triggered_by="rest_api",
     )
     run = await ctx.scheduler.trigger(request)
+    log.info("DAG run triggered", dag_id=dag_id, dag_run_id=run.dag_run_id)
     return run_response(run, dag, version)
 
 

@@ -24,10 +24,12 @@ from tradewind_api.schemas import (
     TaskResponse,
 )
 from tradewind_core.errors import NotFound
+from tradewind_core.logging import get_logger
 from tradewind_core.spec import DagSpec, DagSpecError, parse_dag_spec
 from tradewind_core.timeutil import as_utc, utcnow
 
 router = APIRouter(prefix="/api/v2", tags=["DAG"])
+log = get_logger(__name__)
 Ctx = Annotated[AppContext, Depends(get_context)]
 
 
@@ -217,6 +219,12 @@ async def post_dag(request: Request, response: Response, ctx: Ctx) -> DAGRespons
         body, created = await _store_and_register(ctx, spec)
     if not created:
         response.status_code = 200
+    log.info(
+        "DAG stored",
+        dag_id=spec.dag_id,
+        version_number=body.latest_dag_version.version_number if body.latest_dag_version else None,
+        created=created,
+    )
     return body
 
 

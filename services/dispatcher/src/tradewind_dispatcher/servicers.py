@@ -70,6 +70,15 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             created = await attempts.record_attempts(session, items)
         # Published after the commit, so a worker can always find the attempt it claims.
         await publish_attempts(self._broker, created)
+        for a in created:
+            log.info(
+                "attempt dispatched",
+                dag_id=a.dag_id,
+                dag_run_id=a.run_id,
+                task_id=a.task_id,
+                try_number=a.try_number,
+                queue=a.queue,
+            )
         return dispatch_pb2.DispatchTasksResponse(dispatched=len(created))
 
     @maps_domain_errors
@@ -121,6 +130,14 @@ class TaskExecutionServicer(execution_pb2_grpc.TaskExecutionServiceServicer):
                 session, request.attempt_id, worker_id=request.worker_id, hostname=request.hostname
             )
         self._forwarder.wake(urgent=False)
+        log.info(
+            "attempt claimed",
+            dag_id=attempt.dag_id,
+            dag_run_id=attempt.run_id,
+            task_id=attempt.task_id,
+            try_number=attempt.try_number,
+            worker_id=request.worker_id,
+        )
         return execution_pb2.ClaimAttemptResponse(
             fencing_token=attempt.fencing_token,
             dag_id=attempt.dag_id,
