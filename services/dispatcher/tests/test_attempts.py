@@ -131,3 +131,26 @@ async def test_logs_are_kept_per_try_in_order(db):
     async with db.reader() as session:
         assert await attempts.task_log(session, "ti-1", 1) == "one\ntwo\n"
         assert await attempts.task_log(session, "ti-1", 2) is None
+
+
+async def test_only_unconfirmed_attempts_are_republished(db):
+    from datetime import timedelta
+
+    from tradewind_core.timeutil import utcnow
+
+    confirmed, lost = await record(db, new("ti-1"), new("ti-2"))
+    async with db.transaction() as session:
+        await attempts.mark_published(session, [confirmed.id])
+    later = utcnow() + timedelta(seconds=1)
+    async with db.reader() as session:
+        assert [a.id for a in await attempts.unpublished(session, created_before=later)] == [
+            lost.id
+        ]
+        # Right after recording, the publish may still be under way: not yet due.
+        assert (
+            await attempts.unpublished(session, created_before=utcnow() - timedelta(seconds=5))
+            == []
+        )
+        # After a restart of the in-process broker, every queued attempt is due.
+        everything = await attempts.unpublished(session, created_before=None)
+    assert {a.id for a in everything} == {confirmed.id, lost.id}

@@ -168,13 +168,26 @@ async def fail_lost_attempts(session: AsyncSession, *, timeout: float) -> int:
     return len(lost)
 
 
-async def unclaimed_since(session: AsyncSession, cutoff: datetime) -> list[TaskAttempt]:
-    result = await session.execute(
-        select(TaskAttempt)
-        .where(TaskAttempt.state == QUEUED, TaskAttempt.created_at < cutoff)
-        .order_by(TaskAttempt.created_at)
-        .limit(1000)
+async def mark_published(session: AsyncSession, ids: list[str]) -> None:
+    await session.execute(
+        update(TaskAttempt)
+        .where(TaskAttempt.id.in_(ids), TaskAttempt.published_at.is_(None))
+        .values(published_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
+
+
+async def unpublished(
+    session: AsyncSession, *, created_before: datetime | None
+) -> list[TaskAttempt]:
+    """Queued attempts whose message the broker never confirmed (all queued attempts when
+    `created_before` is None: after a restart of the in-process broker, none survived)."""
+    query = select(TaskAttempt).where(TaskAttempt.state == QUEUED)
+    if created_before is not None:
+        query = query.where(
+            TaskAttempt.published_at.is_(None), TaskAttempt.created_at < created_before
+        )
+    result = await session.execute(query.order_by(TaskAttempt.created_at).limit(1000))
     return list(result.scalars())
 
 

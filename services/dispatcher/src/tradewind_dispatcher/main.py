@@ -7,11 +7,12 @@ from pathlib import Path
 
 from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
-from tradewind_core.broker import Broker, make_broker
+from tradewind_core.broker import Broker, InMemoryBroker, make_broker
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import GrpcServer
 from tradewind_core.logging import get_logger
 from tradewind_dispatcher.forwarder import ResultForwarder
+from tradewind_dispatcher.publisher import Publisher
 from tradewind_dispatcher.servicers import DispatchServicer, TaskExecutionServicer
 from tradewind_dispatcher.settings import DispatcherSettings
 from tradewind_dispatcher.sweeper import Sweeper
@@ -35,11 +36,15 @@ async def serve(
         broker = make_broker(settings.broker_url, settings.broker_namespace)
         await broker.connect()
     forwarder = ResultForwarder(db, settings.scheduler_address)
-    sweeper = Sweeper(db, broker, forwarder, settings)
+    publisher = Publisher(db, broker)
+    sweeper = Sweeper(db, publisher, forwarder, settings)
+    if isinstance(broker, InMemoryBroker):
+        # The in-process queue died with the last process: its messages did too.
+        await sweeper.republish(created_before=None)
     port = settings.port_of(settings.dispatcher_address)
     server = GrpcServer(f"{settings.grpc_listen_host}:{port}", SERVICE_NAMES)
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(
-        DispatchServicer(db, broker, settings), server.server
+        DispatchServicer(db, publisher, settings), server.server
     )
     execution_pb2_grpc.add_TaskExecutionServiceServicer_to_server(
         TaskExecutionServicer(db, forwarder), server.server
@@ -58,6 +63,7 @@ async def serve(
         await server.stop(grace=10)
         forwarder.wake()
         await asyncio.gather(*background, return_exceptions=True)
+        await publisher.close()
         if owns_broker:
             await broker.close()
         await db.dispose()

@@ -47,6 +47,9 @@ class TaskAttempt(DispatcherModel, table=True):
     exit_code: int | None = None
     reason: str | None = None
     created_at: datetime | None = _ts(nullable=False)
+    # Set once the broker confirmed the attempt's message: until then a crash may have
+    # lost it, and the sweeper publishes it again.
+    published_at: datetime | None = _ts()
     claimed_at: datetime | None = _ts()
     heartbeat_at: datetime | None = _ts()
     ended_at: datetime | None = _ts()

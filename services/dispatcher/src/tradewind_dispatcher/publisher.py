@@ -1,12 +1,19 @@
-"""Turns recorded attempts into task messages on their worker queues."""
+"""Turns recorded attempts into task messages on their worker queues, and remembers which
+messages the broker confirmed, so only those a crash may have lost are published again."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 
 from tradewind_core.broker import Broker, OutgoingMessage
+from tradewind_core.db import Database
+from tradewind_core.logging import get_logger
+from tradewind_dispatcher import attempts
 from tradewind_dispatcher.models import TaskAttempt
+
+log = get_logger(__name__)
 
 
 def task_message(attempt: TaskAttempt) -> OutgoingMessage:
@@ -27,6 +34,28 @@ def task_message(attempt: TaskAttempt) -> OutgoingMessage:
     )
 
 
-async def publish_attempts(broker: Broker, items: Sequence[TaskAttempt]) -> None:
-    if items:
-        await broker.publish([task_message(a) for a in items])
+class Publisher:
+    def __init__(self, db: Database, broker: Broker) -> None:
+        self._db = db
+        self._broker = broker
+        self._marking: set[asyncio.Task[None]] = set()
+
+    async def publish(self, items: Sequence[TaskAttempt]) -> None:
+        """Returns once the broker has confirmed every message. Recording the
+        confirmation happens in the background, off the path to the task's start."""
+        if not items:
+            return
+        await self._broker.publish([task_message(a) for a in items])
+        task = asyncio.create_task(self._mark([a.id for a in items]))
+        self._marking.add(task)
+        task.add_done_callback(self._marking.discard)
+
+    async def _mark(self, ids: list[str]) -> None:
+        try:
+            async with self._db.transaction() as session:
+                await attempts.mark_published(session, ids)
+        except Exception as exc:  # only means a harmless republish later
+            log.warning("cannot record published attempts", error=str(exc))
+
+    async def close(self) -> None:
+        await asyncio.gather(*self._marking, return_exceptions=True)

@@ -9,7 +9,6 @@ import grpc
 
 from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
-from tradewind_core.broker import Broker
 from tradewind_core.db import Database
 from tradewind_core.errors import InvalidArgument
 from tradewind_core.grpc_server import maps_domain_errors
@@ -17,7 +16,7 @@ from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
 from tradewind_dispatcher import attempts
 from tradewind_dispatcher.forwarder import ResultForwarder
-from tradewind_dispatcher.publisher import publish_attempts
+from tradewind_dispatcher.publisher import Publisher
 from tradewind_dispatcher.settings import DispatcherSettings
 
 log = get_logger(__name__)
@@ -39,9 +38,9 @@ def _json_object(text: str, what: str) -> dict:
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, db: Database, broker: Broker, settings: DispatcherSettings) -> None:
+    def __init__(self, db: Database, publisher: Publisher, settings: DispatcherSettings) -> None:
         self._db = db
-        self._broker = broker
+        self._publisher = publisher
         self._settings = settings
 
     @maps_domain_errors
@@ -69,7 +68,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         async with self._db.transaction() as session:
             created = await attempts.record_attempts(session, items)
         # Published after the commit, so a worker can always find the attempt it claims.
-        await publish_attempts(self._broker, created)
+        await self._publisher.publish(created)
         for a in created:
             log.info(
                 "attempt dispatched",

@@ -15,8 +15,9 @@ class DispatcherSettings(CommonSettings):
     dispatcher_republish_after: float = Field(
         default=30.0,
         gt=0,
-        description="An attempt still unclaimed this long is published again (claims fence "
-        "the duplicate), covering a crash between recording and publishing.",
+        description="An attempt whose message the broker has not confirmed this long is "
+        "published again (a claim fences any duplicate): a crash between recording and "
+        "publishing loses nothing.",
     )
     dispatcher_worker_timeout: float = Field(
         default=30.0, gt=0, description="A worker unheard of this long no longer counts as live."

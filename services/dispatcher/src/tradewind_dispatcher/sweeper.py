@@ -1,18 +1,18 @@
 """The dispatcher's safety net: fail attempts of silent workers, republish attempts whose
-message may never have reached the broker."""
+message the broker never confirmed (the dispatcher stopped between recording an attempt
+and publishing it)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from tradewind_core.broker import Broker
 from tradewind_core.db import Database
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import utcnow
 from tradewind_dispatcher import attempts
 from tradewind_dispatcher.forwarder import ResultForwarder
-from tradewind_dispatcher.publisher import publish_attempts
+from tradewind_dispatcher.publisher import Publisher
 from tradewind_dispatcher.settings import DispatcherSettings
 
 log = get_logger(__name__)
@@ -22,15 +22,14 @@ class Sweeper:
     def __init__(
         self,
         db: Database,
-        broker: Broker,
+        publisher: Publisher,
         forwarder: ResultForwarder,
         settings: DispatcherSettings,
     ) -> None:
         self._db = db
-        self._broker = broker
+        self._publisher = publisher
         self._forwarder = forwarder
         self._settings = settings
-        self._republished: dict[str, object] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -55,16 +54,12 @@ class Sweeper:
         if lost:
             log.warning("failed attempts of silent workers", count=lost)
             self._forwarder.wake()
-        period = timedelta(seconds=self._settings.dispatcher_republish_after)
-        now = utcnow()
+        cutoff = utcnow() - timedelta(seconds=self._settings.dispatcher_republish_after)
+        await self.republish(created_before=cutoff)
+
+    async def republish(self, *, created_before: datetime | None) -> None:
         async with self._db.reader() as session:
-            stale = await attempts.unclaimed_since(session, now - period)
-        # Each unclaimed attempt is republished at most once per period.
-        due = [a for a in stale if now - self._republished.get(a.id, now - period) >= period]
+            due = await attempts.unpublished(session, created_before=created_before)
         if due:
-            await publish_attempts(self._broker, due)
-            for a in due:
-                self._republished[a.id] = now
-            log.info("republished unclaimed attempts", count=len(due))
-        live = {a.id for a in stale}
-        self._republished = {k: v for k, v in self._republished.items() if k in live}
+            await self._publisher.publish(due)
+            log.info("republished attempts the broker never confirmed", count=len(due))
