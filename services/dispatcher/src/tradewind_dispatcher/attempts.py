@@ -191,23 +191,29 @@ async def unpublished(
     return list(result.scalars())
 
 
+def new_outbox_rows(session: AsyncSession) -> list[SchedulerOutbox]:
+    """The outbox rows this session wrote: after the commit they can go to the
+    scheduler straight from memory, without reading them back."""
+    return list(session.info.get("outbox", []))
+
+
 def _outbox(session: AsyncSession, attempt: TaskAttempt, *, finished: bool) -> None:
-    session.add(
-        SchedulerOutbox(
-            event={
-                "task_instance_id": attempt.task_instance_id,
-                "try_number": attempt.try_number,
-                "finished": finished,
-                "state": attempt.state if finished else "",
-                "start_date": _iso(attempt.claimed_at),
-                "end_date": _iso(attempt.ended_at) if finished else None,
-                "hostname": attempt.hostname or "",
-                "pid": attempt.pid or 0,
-                "reason": attempt.reason or "",
-            },
-            created_at=utcnow(),
-        )
+    row = SchedulerOutbox(
+        event={
+            "task_instance_id": attempt.task_instance_id,
+            "try_number": attempt.try_number,
+            "finished": finished,
+            "state": attempt.state if finished else "",
+            "start_date": _iso(attempt.claimed_at),
+            "end_date": _iso(attempt.ended_at) if finished else None,
+            "hostname": attempt.hostname or "",
+            "pid": attempt.pid or 0,
+            "reason": attempt.reason or "",
+        },
+        created_at=utcnow(),
     )
+    session.add(row)
+    session.info.setdefault("outbox", []).append(row)
 
 
 def _iso(value: datetime | None) -> str | None:

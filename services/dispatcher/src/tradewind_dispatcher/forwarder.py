@@ -15,6 +15,7 @@ one batch, rather than the start taking a scheduling step the end then queues be
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 
 from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
@@ -23,6 +24,7 @@ from tradewind_core.grpc_server import channel
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
 from tradewind_dispatcher import attempts
+from tradewind_dispatcher.models import SchedulerOutbox
 
 log = get_logger(__name__)
 BATCH = 500
@@ -36,11 +38,14 @@ class ResultForwarder:
         self._stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
         self._urgent = asyncio.Event()
         self._pending = False
+        # Rows just committed, handed over in memory: no need to read them back.
+        self._fresh: list[SchedulerOutbox] = []
         # Delivered, not yet deleted: never sent twice by this process meanwhile.
         self._delivered: set[int] = set()
         self._cleanup: set[asyncio.Task[None]] = set()
 
-    def wake(self, *, urgent: bool = True) -> None:
+    def wake(self, fresh: Sequence[SchedulerOutbox] = (), *, urgent: bool = True) -> None:
+        self._fresh.extend(fresh)
         self._pending = True
         if urgent:
             self._urgent.set()
@@ -66,8 +71,11 @@ class ResultForwarder:
         await self._channel.close()
 
     async def _deliver_batch(self) -> bool:
-        async with self._db.reader() as session:
-            rows = await attempts.pending_events(session, BATCH + len(self._delivered))
+        if self._fresh:
+            rows, self._fresh = self._fresh[:BATCH], self._fresh[BATCH:]
+        else:
+            async with self._db.reader() as session:
+                rows = await attempts.pending_events(session, BATCH + len(self._delivered))
         rows = [r for r in rows if r.id not in self._delivered][:BATCH]
         if not rows:
             return False
@@ -80,7 +88,7 @@ class ResultForwarder:
         task = asyncio.create_task(self._delete(ids))
         self._cleanup.add(task)
         task.add_done_callback(self._cleanup.discard)
-        return len(rows) == BATCH
+        return len(rows) == BATCH or bool(self._fresh)
 
     async def _delete(self, ids: list[int]) -> None:
         try:

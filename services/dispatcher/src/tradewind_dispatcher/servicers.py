@@ -128,7 +128,7 @@ class TaskExecutionServicer(execution_pb2_grpc.TaskExecutionServiceServicer):
             attempt = await attempts.claim(
                 session, request.attempt_id, worker_id=request.worker_id, hostname=request.hostname
             )
-        self._forwarder.wake(urgent=False)
+        self._forwarder.wake(attempts.new_outbox_rows(session), urgent=False)
         log.info(
             "attempt claimed",
             dag_id=attempt.dag_id,
@@ -178,5 +178,5 @@ class TaskExecutionServicer(execution_pb2_grpc.TaskExecutionServiceServicer):
                 reason=request.reason,
                 pid=request.pid or None,
             )
-        self._forwarder.wake()
+        self._forwarder.wake(attempts.new_outbox_rows(session))
         return execution_pb2.ReportResultResponse()

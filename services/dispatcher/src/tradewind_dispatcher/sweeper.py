@@ -53,7 +53,7 @@ class Sweeper:
             )
         if lost:
             log.warning("failed attempts of silent workers", count=lost)
-            self._forwarder.wake()
+            self._forwarder.wake(attempts.new_outbox_rows(session))
         cutoff = utcnow() - timedelta(seconds=self._settings.dispatcher_republish_after)
         await self.republish(created_before=cutoff)
 
