@@ -29,6 +29,7 @@ from tradewind_dispatcher.models import SchedulerOutbox
 log = get_logger(__name__)
 BATCH = 500
 STARTED_DELAY = 0.25
+MAX_FRESH = 10_000
 
 
 class ResultForwarder:
@@ -45,7 +46,8 @@ class ResultForwarder:
         self._cleanup: set[asyncio.Task[None]] = set()
 
     def wake(self, fresh: Sequence[SchedulerOutbox] = (), *, urgent: bool = True) -> None:
-        self._fresh.extend(fresh)
+        if len(self._fresh) < MAX_FRESH:  # past that (scheduler down), the outbox table serves
+            self._fresh.extend(fresh)
         self._pending = True
         if urgent:
             self._urgent.set()
