@@ -99,3 +99,100 @@ async def _worker_running(processes, marker) -> str:
             if any("sleep" in " ".join(c.cmdline()) for c in children):
                 return name
     raise AssertionError("no worker is running the task")
+
+
+async def test_grpc_servers_report_health_offer_reflection_and_refuse_bad_input(
+    distributed, service_ports
+):
+    import sys
+
+    import grpc
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+        ProtoReflectionDescriptorDatabase,
+    )
+
+    from tradewind.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+    from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+    from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
+    from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+
+    api, scheduler, dispatcher = (
+        service_ports["api_grpc_address"],
+        service_ports["scheduler_address"],
+        service_ports["dispatcher_address"],
+    )
+    for address in (api, scheduler, dispatcher):  # as the container health checks ask
+        probe = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tradewind_core.grpc_health_probe", address
+        )
+        assert await asyncio.wait_for(probe.wait(), 30) == 0
+    with grpc.insecure_channel(dispatcher) as channel:
+        services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    assert {
+        "tradewind.dispatch.v1.DispatchService",
+        "tradewind.execution.v1.TaskExecutionService",
+        "grpc.health.v1.Health",
+    } <= services
+
+    async def refused(call, request) -> grpc.aio.AioRpcError:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call(request, timeout=10)
+        return caught.value
+
+    async with (
+        grpc.aio.insecure_channel(scheduler) as s,
+        grpc.aio.insecure_channel(dispatcher) as d,
+        grpc.aio.insecure_channel(api) as a,
+    ):
+        bad_state = scheduler_pb2.TaskEvent(
+            task_instance_id="x",
+            try_number=1,
+            kind=scheduler_pb2.TASK_EVENT_KIND_FINISHED,
+            state="exploded",
+        )
+        error = await refused(
+            scheduler_pb2_grpc.SchedulerServiceStub(s).ReportTaskEvents,
+            scheduler_pb2.ReportTaskEventsRequest(events=[bad_state]),
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "'exploded'" in error.details()
+        error = await refused(
+            dispatch_pb2_grpc.DispatchServiceStub(d).DispatchTasks,
+            dispatch_pb2.DispatchTasksRequest(
+                tasks=[
+                    dispatch_pb2.TaskDispatch(task_instance_id="x", task_id="t", queue="default")
+                ]
+            ),
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "try_number" in error.details()
+        execution = execution_pb2_grpc.TaskExecutionServiceStub(d)
+        error = await refused(execution.ClaimAttempt, execution_pb2.ClaimAttemptRequest())
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        error = await refused(
+            execution.ReportResult,
+            execution_pb2.ReportResultRequest(
+                attempt_id="00000000-0000-0000-0000-000000000000",
+                fencing_token="t",
+                outcome=execution_pb2.ATTEMPT_OUTCOME_SUCCESS,
+            ),
+        )
+        assert error.code() == grpc.StatusCode.NOT_FOUND
+        error = await refused(
+            catalog_pb2_grpc.DagCatalogServiceStub(a).GetDagVersion,
+            catalog_pb2.GetDagVersionRequest(dag_version_id="nope"),
+        )
+        assert error.code() == grpc.StatusCode.NOT_FOUND and "'nope'" in error.details()
+
+
+async def test_malformed_task_messages_are_dropped_and_work_goes_on(distributed, broker_namespace):
+    import aio_pika
+
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(f"{broker_namespace}.tasks")
+        for body in (b"not json", b'{"no_attempt_id": 1}', b'{"attempt_id": "unknown"}'):
+            await exchange.publish(aio_pika.Message(body), routing_key="default")
+    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+        await scenarios.pipeline_runs_in_dependency_order(client)
+    assert "dropping malformed task message" in distributed.logs()
+    assert "attempt not ours; dropping its message" in distributed.logs()
