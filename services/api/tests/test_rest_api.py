@@ -191,6 +191,10 @@ async def test_a_bad_trigger_body_names_the_field(api):
     assert [e["field"] for e in body["errors"]] == ["body.conf"]
     body = assert_problem(await api.post("/dags/etl/dagRuns", json={"colour": "red"}), 422)
     assert [e["field"] for e in body["errors"]] == ["body.colour"]
+    body = assert_problem(
+        await api.post("/dags/etl/dagRuns", json={"run_after": "2026-01-01"}), 422
+    )
+    assert [e["field"] for e in body["errors"]] == ["body.run_after"]
     assert (await api.get("/dags/etl/dagRuns")).json()["total_entries"] == 0
 
 

@@ -88,12 +88,12 @@ class TaskCollectionResponse(BaseModel):
 
 
 class TriggerDAGRunPostBody(BaseModel):
+    """Airflow's trigger body, less data intervals and run_after: Tradewind does not use
+    them yet, so sending them is refused (422) rather than silently ignored."""
+
     model_config = ConfigDict(extra="forbid")
     dag_run_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:+\-]{1,250}$")
     logical_date: datetime | None = None
-    data_interval_start: datetime | None = None
-    data_interval_end: datetime | None = None
-    run_after: datetime | None = None
     conf: dict[str, Any] = Field(default_factory=dict)
     note: str | None = None
 
