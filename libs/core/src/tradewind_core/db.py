@@ -52,7 +52,9 @@ class Database:
                 self.url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
+                # No pre-ping (a round trip per transaction on the hot path): after a
+                # database restart the first statement on a stale connection fails, the
+                # pool drops every connection older than it, and callers retry.
                 connect_args={"server_settings": {"search_path": schema}},
             )
         else:

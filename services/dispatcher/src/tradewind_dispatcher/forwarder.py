@@ -3,9 +3,9 @@ commit, and on a timer for whatever an earlier attempt could not deliver.
 
 Rows are read, sent, then deleted in separate short transactions: holding a transaction
 open across the call would, with SQLite, hold the only write lock while the scheduler
-calls back into this service. Deleting runs in the background, off the path from one
-task's end to the next one's start; a crash before it only resends events, which the
-scheduler applies idempotently.
+calls back into this service. Delivered rows are deleted in the background, together
+once a second, off the path from one task's end to the next one's start; a crash before
+that only resends events, which the scheduler applies idempotently.
 
 A finished attempt is urgent: its downstream tasks wait on it. A started attempt is not;
 it waits up to STARTED_DELAY so that a short task's start and end reach the scheduler in
@@ -30,6 +30,7 @@ log = get_logger(__name__)
 BATCH = 500
 STARTED_DELAY = 0.25
 MAX_FRESH = 10_000
+DELETE_EVERY = 1.0
 
 
 class ResultForwarder:
@@ -43,7 +44,6 @@ class ResultForwarder:
         self._fresh: list[SchedulerOutbox] = []
         # Delivered, not yet deleted: never sent twice by this process meanwhile.
         self._delivered: set[int] = set()
-        self._cleanup: set[asyncio.Task[None]] = set()
 
     def wake(self, fresh: Sequence[SchedulerOutbox] = (), *, urgent: bool = True) -> None:
         if len(self._fresh) < MAX_FRESH:  # past that (scheduler down), the outbox table serves
@@ -53,6 +53,7 @@ class ResultForwarder:
             self._urgent.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        cleanup = asyncio.create_task(self._delete_periodically(stop))
         backoff = 0.0
         while not stop.is_set():
             idle = STARTED_DELAY if self._pending and not backoff else max(backoff, 1.0)
@@ -69,7 +70,7 @@ class ResultForwarder:
             except Exception as exc:
                 backoff = min(max(backoff * 2, 0.5), 10.0)
                 log.warning("cannot deliver task events to the scheduler", error=str(exc))
-        await asyncio.gather(*self._cleanup, return_exceptions=True)
+        await cleanup
         await self._channel.close()
 
     async def _deliver_batch(self) -> bool:
@@ -85,21 +86,30 @@ class ResultForwarder:
             scheduler_pb2.ReportTaskEventsRequest(events=[_to_proto(r.event) for r in rows]),
             timeout=30,
         )
-        ids = [r.id for r in rows if r.id is not None]
-        self._delivered.update(ids)
-        task = asyncio.create_task(self._delete(ids))
-        self._cleanup.add(task)
-        task.add_done_callback(self._cleanup.discard)
+        self._delivered.update(r.id for r in rows if r.id is not None)
         return len(rows) == BATCH or bool(self._fresh)
 
-    async def _delete(self, ids: list[int]) -> None:
+    async def _delete_periodically(self, stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=DELETE_EVERY)
+            except TimeoutError:
+                pass
+            await self._delete_delivered()
+            if stop.is_set():
+                return
+
+    async def _delete_delivered(self) -> None:
+        ids = list(self._delivered)
+        if not ids:
+            return
         try:
             async with self._db.transaction() as session:
                 await attempts.delete_events(session, ids)
         except Exception as exc:  # resent later, harmlessly
             log.warning("cannot delete delivered task events", error=str(exc))
-        finally:
-            self._delivered.difference_update(ids)
+            return
+        self._delivered.difference_update(ids)
 
 
 def _to_proto(event: dict) -> scheduler_pb2.TaskEvent:

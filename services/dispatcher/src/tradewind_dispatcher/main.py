@@ -54,6 +54,7 @@ async def serve(
     background = [
         asyncio.create_task(forwarder.run(stop)),
         asyncio.create_task(sweeper.run(stop)),
+        asyncio.create_task(publisher.run(stop)),
     ]
     try:
         await stop.wait()
@@ -63,7 +64,6 @@ async def serve(
         await server.stop(grace=10)
         forwarder.wake()
         await asyncio.gather(*background, return_exceptions=True)
-        await publisher.close()
         if owns_broker:
             await broker.close()
         await db.dispose()

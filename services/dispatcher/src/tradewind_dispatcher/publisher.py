@@ -34,28 +34,39 @@ def task_message(attempt: TaskAttempt) -> OutgoingMessage:
     )
 
 
+MARK_EVERY = 1.0
+
+
 class Publisher:
+    """Publishes attempts; records their confirmation in one write a second, off the path
+    to the tasks' start (a delay there only risks a harmless republish after a crash)."""
+
     def __init__(self, db: Database, broker: Broker) -> None:
         self._db = db
         self._broker = broker
-        self._marking: set[asyncio.Task[None]] = set()
+        self._confirmed: list[str] = []
 
     async def publish(self, items: Sequence[TaskAttempt]) -> None:
-        """Returns once the broker has confirmed every message. Recording the
-        confirmation happens in the background, off the path to the task's start."""
+        """Returns once the broker has confirmed every message."""
         if not items:
             return
         await self._broker.publish([task_message(a) for a in items])
-        task = asyncio.create_task(self._mark([a.id for a in items]))
-        self._marking.add(task)
-        task.add_done_callback(self._marking.discard)
+        self._confirmed.extend(a.id for a in items)
 
-    async def _mark(self, ids: list[str]) -> None:
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=MARK_EVERY)
+            except TimeoutError:
+                pass
+            await self.flush()
+
+    async def flush(self) -> None:
+        ids, self._confirmed = self._confirmed, []
+        if not ids:
+            return
         try:
             async with self._db.transaction() as session:
                 await attempts.mark_published(session, ids)
         except Exception as exc:  # only means a harmless republish later
             log.warning("cannot record published attempts", error=str(exc))
-
-    async def close(self) -> None:
-        await asyncio.gather(*self._marking, return_exceptions=True)
