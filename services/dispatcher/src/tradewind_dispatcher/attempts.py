@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradewind_core.errors import Conflict, NotFound
@@ -40,29 +42,27 @@ async def record_attempts(session: AsyncSession, items: list[NewAttempt]) -> lis
     """Records the attempts not recorded yet; returns only those (to be published)."""
     if not items:
         return []
-    existing = await session.execute(
-        select(TaskAttempt.task_instance_id, TaskAttempt.try_number).where(
-            TaskAttempt.task_instance_id.in_({i.task_instance_id for i in items})
-        )
-    )
-    seen = {(row[0], row[1]) for row in existing}
     now = utcnow()
-    created = []
-    for item in items:
-        key = (item.task_instance_id, item.try_number)
-        if key in seen:
-            continue
-        seen.add(key)
-        attempt = TaskAttempt(
-            id=str(uuid.uuid4()),
-            state=QUEUED,
-            created_at=now,
-            **item.__dict__,
-        )
-        session.add(attempt)
-        created.append(attempt)
-    await session.flush()
-    return created
+    rows = {
+        (i.task_instance_id, i.try_number): {
+            "id": str(uuid.uuid4()),
+            "state": QUEUED,
+            "created_at": now,
+            **i.__dict__,
+        }
+        for i in items
+    }
+    # One statement: what already exists (a resend) is skipped, and only the new
+    # attempts come back, in the same round trip.
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(TaskAttempt)
+        .values(list(rows.values()))
+        .on_conflict_do_nothing(index_elements=["task_instance_id", "try_number"])
+        .returning(TaskAttempt)
+    )
+    result = await session.execute(statement)
+    return list(result.scalars())
 
 
 async def claim(
@@ -130,16 +130,32 @@ async def finish(
     reason: str,
     pid: int | None,
 ) -> None:
-    attempt = await _owned(session, attempt_id, token)
-    if attempt.state == outcome:
-        return  # the same report again: the worker did not hear our first answer
-    if attempt.state != RUNNING:
+    changes: dict[str, Any] = {
+        "state": outcome,
+        "exit_code": exit_code,
+        "reason": reason or None,
+        "ended_at": utcnow(),
+    }
+    if pid:
+        changes["pid"] = pid
+    # The usual case in one conditional UPDATE; the rest is read only to say what's wrong.
+    result = await session.execute(
+        update(TaskAttempt)
+        .where(
+            TaskAttempt.id == attempt_id,
+            TaskAttempt.fencing_token == token,
+            TaskAttempt.state == RUNNING,
+        )
+        .values(**changes)
+        .returning(TaskAttempt)
+        .execution_options(synchronize_session=False)
+    )
+    attempt = result.scalar_one_or_none()
+    if attempt is None:
+        attempt = await _owned(session, attempt_id, token)
+        if attempt.state == outcome:
+            return  # the same report again: the worker did not hear our first answer
         raise Conflict(f"attempt {attempt_id} already ended as {attempt.state}")
-    attempt.state = outcome
-    attempt.exit_code = exit_code
-    attempt.reason = reason or None
-    attempt.pid = pid or attempt.pid
-    attempt.ended_at = utcnow()
     _outbox(session, attempt, finished=True)
     await session.flush()
 

@@ -167,8 +167,9 @@ class SchedulingLoop:
         now = utcnow()
         to_dispatch: list[dispatch_pb2.TaskDispatch] = []
         async with self._db.transaction() as session:
-            # The runs concerned, locked by one query: the hot path's first trip.
-            runs = await self._lock_concerned_runs(session, work)
+            # The runs concerned, locked by one query (with their DAGs' paused flags):
+            # the hot path's first trip.
+            runs, paused = await self._lock_concerned_runs(session, work)
             if work.sweep:
                 await self._heartbeat(session, now)
                 locked = {run.id for run in runs}
@@ -180,7 +181,7 @@ class SchedulingLoop:
             if work.events:
                 self._apply_events(work.events, tis_by_run, runs, specs, now)
 
-            dags = _DagCounts(session, {run.dag_id for run in runs})
+            dags = _DagCounts(session, {run.dag_id for run in runs}, paused=paused)
             finished_dags: set[str] = set()
             for run in runs:
                 tis = tis_by_run[run.id]
@@ -201,7 +202,9 @@ class SchedulingLoop:
                 to_dispatch += await self._stale_queued(session, now)
         return to_dispatch
 
-    async def _lock_concerned_runs(self, session: AsyncSession, work: _Work) -> list[DagRun]:
+    async def _lock_concerned_runs(
+        self, session: AsyncSession, work: _Work
+    ) -> tuple[list[DagRun], dict[str, bool]]:
         concerned = []
         if work.run_pks:
             concerned.append(DagRun.id.in_(work.run_pks))
@@ -215,12 +218,17 @@ class SchedulingLoop:
                 and_(DagRun.dag_id.in_(work.dag_ids), DagRun.state.in_(ACTIVE_RUN_STATES))
             )
         if not concerned:
-            return []
+            return [], {}
         # In id order, the one lock order everywhere: no deadlocks between replicas.
         result = await session.execute(
-            select(DagRun).where(or_(*concerned)).order_by(DagRun.id).with_for_update()
+            select(DagRun, Dag.is_paused)
+            .outerjoin(Dag, Dag.dag_id == DagRun.dag_id)
+            .where(or_(*concerned))
+            .order_by(DagRun.id)
+            .with_for_update(of=DagRun)
         )
-        return list(result.scalars())
+        rows = result.all()
+        return [run for run, _ in rows], {run.dag_id: bool(paused) for run, paused in rows}
 
     async def _lock_runs(
         self, session: AsyncSession, run_pks: Iterable[int], *, skip_locked: bool
@@ -460,10 +468,13 @@ class _DagCounts:
     """Per-DAG facts one step needs, each read by one query for every DAG in the step
     (not one per run), then kept current in memory as the step queues tasks."""
 
-    def __init__(self, session: AsyncSession, dag_ids: set[str]) -> None:
+    def __init__(
+        self, session: AsyncSession, dag_ids: set[str], *, paused: dict[str, bool] | None = None
+    ) -> None:
         self._session = session
         self._dag_ids = dag_ids
-        self._paused: dict[str, bool] | None = None
+        # Known already when the runs were locked together with their DAGs.
+        self._paused = paused if paused is not None and dag_ids <= paused.keys() else None
         self._active: Counter[str] | None = None
         self._running: Counter[str] | None = None
 
