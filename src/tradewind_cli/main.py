@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -125,6 +126,9 @@ def standalone() -> None:
 
 
 def main() -> None:
+    # Until a service's event loop installs its own handlers, SIGTERM interrupts start-up
+    # like Ctrl-C does, so a process stopped while starting still exits cleanly.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app(prog_name="tradewind")
 
 

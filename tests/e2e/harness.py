@@ -23,9 +23,11 @@ class Deployment:
         self.env = {**os.environ, **{f"TRADEWIND_{k.upper()}": v for k, v in settings.items()}}
         self.env.setdefault("TRADEWIND_LOG_LEVEL", "info")
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._commands: dict[str, tuple[str, dict[str, str]]] = {}
         self.base_url = f"http://127.0.0.1:{settings['api_port']}/api/v2"
 
     def start(self, name: str, command: str, **settings: str) -> None:
+        self._commands[name] = (command, settings)
         env = {**self.env, **{f"TRADEWIND_{k.upper()}": v for k, v in settings.items()}}
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115  closed with the process
         self.processes[name] = subprocess.Popen(
@@ -59,8 +61,13 @@ class Deployment:
         raise AssertionError(f"not healthy after {timeout}s: {health}\n{self.logs()}")
 
     def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
         self.processes[name].kill()
         self.processes[name].wait()
+
+    def restart(self, name: str) -> None:
+        command, settings = self._commands[name]
+        self.start(name, command, **settings)
 
     def stop(self, name: str, timeout: float = 60.0) -> int:
         proc = self.processes.pop(name)

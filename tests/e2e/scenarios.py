@@ -38,8 +38,13 @@ async def wait_for_run(
     client: httpx.AsyncClient, dag_id: str, run_id: str, timeout: float = 60
 ) -> dict:
     deadline = time.monotonic() + timeout
+    run: dict = {}
     while time.monotonic() < deadline:
-        run = (await client.get(f"/dags/{dag_id}/dagRuns/{run_id}")).json()
+        reply = await client.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+        if reply.status_code == 503:  # a service is restarting: ask again, as a user would
+            await asyncio.sleep(0.1)
+            continue
+        run = reply.json()
         if run["state"] in ("success", "failed"):
             return run
         await asyncio.sleep(0.05)

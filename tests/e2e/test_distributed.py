@@ -9,38 +9,8 @@ import httpx
 import pytest
 
 from tests.e2e import scenarios
-from tests.e2e.harness import Deployment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-
-
-@pytest.fixture
-async def distributed(tmp_path, service_ports, pg_database, schema_prefix, broker_namespace):
-    deployment = Deployment(
-        tmp_path,
-        {
-            "database_url": pg_database,
-            "database_schema_prefix": schema_prefix,
-            "broker_url": "amqp://guest:guest@127.0.0.1:5672/",
-            "broker_namespace": broker_namespace,
-            # Short enough for the lost-worker test to finish quickly.
-            "dispatcher_attempt_timeout": "3",
-            "dispatcher_sweep_interval": "0.5",
-            "worker_heartbeat_interval": "0.5",
-            **service_ports,
-        },
-    )
-    for service in ("api", "scheduler", "dispatcher"):
-        deployment.start(service, service)
-    deployment.start("worker-1", "worker", worker_id="worker-1")
-    deployment.start("worker-2", "worker", worker_id="worker-2")
-    try:
-        health = await deployment.wait_healthy(workers=2)
-        assert health["workers"]["live_workers"] == 2
-        yield deployment
-    finally:
-        codes = deployment.stop_all()
-    assert set(codes.values()) == {0}, f"{codes}\n{deployment.logs()}"
 
 
 async def test_distributed_runs_dags_end_to_end(distributed):

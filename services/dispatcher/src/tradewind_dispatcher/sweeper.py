@@ -30,6 +30,7 @@ class Sweeper:
         self._publisher = publisher
         self._forwarder = forwarder
         self._settings = settings
+        self._started = utcnow()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -47,10 +48,14 @@ class Sweeper:
                 log.warning("dispatcher sweep failed", error=str(exc))
 
     async def sweep(self) -> None:
-        async with self._db.transaction() as session:
-            lost = await attempts.fail_lost_attempts(
-                session, timeout=self._settings.dispatcher_attempt_timeout
-            )
+        timeout = self._settings.dispatcher_attempt_timeout
+        # Workers cannot heartbeat to a dispatcher that is down: only once this one has
+        # been up a whole timeout does silence mean a worker is lost.
+        if (utcnow() - self._started).total_seconds() >= timeout:
+            async with self._db.transaction() as session:
+                lost = await attempts.fail_lost_attempts(session, timeout=timeout)
+        else:
+            lost = 0
         if lost:
             log.warning("failed attempts of silent workers", count=lost)
             self._forwarder.wake(attempts.new_outbox_rows(session))

@@ -98,15 +98,26 @@ class TaskExecutor:
             task_id=claim.task_id,
             try_number=claim.try_number,
         ):
-            outcome, pid = await self._execute(attempt_id, claim)
-            await self._report(attempt_id, claim.fencing_token, outcome, pid)
+            handle = RunningTask()
+            # Heartbeats last until the result is recorded, not just while the task runs:
+            # a worker holding an unreported result is alive, and must not be taken for
+            # lost while the dispatcher is unreachable.
+            heartbeat = asyncio.create_task(
+                self._heartbeat(attempt_id, claim.fencing_token, handle)
+            )
+            try:
+                outcome, pid = await self._execute(attempt_id, claim, handle)
+                await self._report(attempt_id, claim.fencing_token, outcome, pid)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
         await delivery.ack()
 
     async def _execute(
-        self, attempt_id: str, claim: execution_pb2.ClaimAttemptResponse
+        self, attempt_id: str, claim: execution_pb2.ClaimAttemptResponse, handle: RunningTask
     ) -> tuple[Outcome, int]:
         stream = LogStream(self._client, attempt_id, claim.fencing_token)
-        handle = RunningTask()
         self.running[attempt_id] = handle
         try:
             task = BashTask.model_validate_json(claim.task_json)
@@ -115,20 +126,15 @@ class TaskExecutor:
             self.running.pop(attempt_id, None)
             return Outcome("failed", -1, f"the task spec cannot be read: {exc}"), 0
         log.info("task started")
-        helpers = [
-            asyncio.create_task(self._heartbeat(attempt_id, claim.fencing_token, handle)),
-            asyncio.create_task(self._flush_periodically(stream)),
-        ]
+        flusher = asyncio.create_task(self._flush_periodically(stream))
         try:
             outcome = await run_bash(task, context, stream.write, handle)
         except OSError as exc:
             outcome = Outcome("failed", -1, f"cannot start the task: {exc}")
         finally:
-            for helper in helpers:
-                helper.cancel()
-            for helper in helpers:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await helper
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
             self.running.pop(attempt_id, None)
         if outcome.reason:
             stream.write(f"[tradewind] {outcome.reason}\n")
@@ -179,4 +185,4 @@ class TaskExecutor:
                     return
                 log.warning("cannot report result; retrying", error=exc.details(), in_s=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                delay = min(delay * 2, 5.0)
