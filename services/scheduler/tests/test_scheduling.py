@@ -100,7 +100,8 @@ async def trigger(env, spec_data, run_id="r1", paused=False):
 
 async def finish(env, dispatched, state="success"):
     now = utcnow()
-    await env[3].report(
+    # As the dispatcher does: the tasks the events released come back in the answer.
+    ready = await env[3].report(
         [
             TaskEvent(
                 task_instance_id=d.task_instance_id,
@@ -113,6 +114,7 @@ async def finish(env, dispatched, state="success"):
             for d in dispatched
         ]
     )
+    await env[2].dispatch(ready)
 
 
 async def states(env, dag_id, run_id="r1"):

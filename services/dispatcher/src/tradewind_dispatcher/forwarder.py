@@ -24,6 +24,7 @@ from tradewind_core.grpc_server import channel
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
 from tradewind_dispatcher import attempts
+from tradewind_dispatcher.dispatching import Dispatching
 from tradewind_dispatcher.models import SchedulerOutbox
 
 log = get_logger(__name__)
@@ -34,8 +35,9 @@ DELETE_EVERY = 1.0
 
 
 class ResultForwarder:
-    def __init__(self, db: Database, scheduler_address: str) -> None:
+    def __init__(self, db: Database, scheduler_address: str, dispatching: Dispatching) -> None:
         self._db = db
+        self._dispatching = dispatching
         self._channel = channel(scheduler_address)
         self._stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
         self._urgent = asyncio.Event()
@@ -82,11 +84,19 @@ class ResultForwarder:
         rows = [r for r in rows if r.id not in self._delivered][:BATCH]
         if not rows:
             return False
-        await self._stub.ReportTaskEvents(
+        reply = await self._stub.ReportTaskEvents(
             scheduler_pb2.ReportTaskEventsRequest(events=[_to_proto(r.event) for r in rows]),
             timeout=30,
         )
         self._delivered.update(r.id for r in rows if r.id is not None)
+        if reply.ready_tasks:
+            # The downstream tasks these events released: dispatched from here, at once.
+            try:
+                await self._dispatching.dispatch(reply.ready_tasks)
+            except Exception as exc:  # the scheduler's sweep resends them
+                log.warning(
+                    "cannot dispatch ready tasks", count=len(reply.ready_tasks), error=str(exc)
+                )
         return len(rows) == BATCH or bool(self._fresh)
 
     async def _delete_periodically(self, stop: asyncio.Event) -> None:

@@ -11,6 +11,7 @@ from tradewind_core.broker import Broker, InMemoryBroker, make_broker
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import GrpcServer
 from tradewind_core.logging import get_logger
+from tradewind_dispatcher.dispatching import Dispatching
 from tradewind_dispatcher.forwarder import ResultForwarder
 from tradewind_dispatcher.publisher import Publisher
 from tradewind_dispatcher.servicers import DispatchServicer, TaskExecutionServicer
@@ -35,8 +36,9 @@ async def serve(
     if broker is None:
         broker = make_broker(settings.broker_url, settings.broker_namespace)
         await broker.connect()
-    forwarder = ResultForwarder(db, settings.scheduler_address)
     publisher = Publisher(db, broker)
+    dispatching = Dispatching(db, publisher)
+    forwarder = ResultForwarder(db, settings.scheduler_address, dispatching)
     sweeper = Sweeper(db, publisher, forwarder, settings)
     if isinstance(broker, InMemoryBroker):
         # The in-process queue died with the last process: its messages did too.
@@ -44,7 +46,7 @@ async def serve(
     port = settings.port_of(settings.dispatcher_address)
     server = GrpcServer(f"{settings.grpc_listen_host}:{port}", SERVICE_NAMES)
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(
-        DispatchServicer(db, publisher, settings), server.server
+        DispatchServicer(db, dispatching, settings), server.server
     )
     execution_pb2_grpc.add_TaskExecutionServiceServicer_to_server(
         TaskExecutionServicer(db, forwarder), server.server

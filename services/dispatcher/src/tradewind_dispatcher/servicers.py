@@ -15,8 +15,8 @@ from tradewind_core.grpc_server import maps_domain_errors
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
 from tradewind_dispatcher import attempts
+from tradewind_dispatcher.dispatching import Dispatching
 from tradewind_dispatcher.forwarder import ResultForwarder
-from tradewind_dispatcher.publisher import Publisher
 from tradewind_dispatcher.settings import DispatcherSettings
 
 log = get_logger(__name__)
@@ -27,58 +27,18 @@ _OUTCOMES = {
 }
 
 
-def _json_object(text: str, what: str) -> dict:
-    try:
-        value = json.loads(text) if text else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"{what} is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise InvalidArgument(f"{what} must be a JSON object")
-    return value
-
-
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
-    def __init__(self, db: Database, publisher: Publisher, settings: DispatcherSettings) -> None:
+    def __init__(
+        self, db: Database, dispatching: Dispatching, settings: DispatcherSettings
+    ) -> None:
         self._db = db
-        self._publisher = publisher
+        self._dispatching = dispatching
         self._settings = settings
 
     @maps_domain_errors
     async def DispatchTasks(self, request, context: grpc.aio.ServicerContext):
-        items = []
-        for t in request.tasks:
-            if not t.task_instance_id or t.try_number < 1 or not t.queue:
-                raise InvalidArgument(
-                    f"task {t.task_id!r}: task_instance_id, try_number >= 1 and queue are required"
-                )
-            items.append(
-                attempts.NewAttempt(
-                    task_instance_id=t.task_instance_id,
-                    try_number=t.try_number,
-                    dag_id=t.dag_id,
-                    run_id=t.dag_run_id,
-                    task_id=t.task_id,
-                    map_index=t.map_index,
-                    queue=t.queue,
-                    priority_weight=t.priority_weight,
-                    task=_json_object(t.task_json, f"task {t.task_id!r} task_json"),
-                    context=_json_object(t.context_json, f"task {t.task_id!r} context_json"),
-                )
-            )
-        async with self._db.transaction() as session:
-            created = await attempts.record_attempts(session, items)
-        # Published after the commit, so a worker can always find the attempt it claims.
-        await self._publisher.publish(created)
-        for a in created:
-            log.info(
-                "attempt dispatched",
-                dag_id=a.dag_id,
-                dag_run_id=a.run_id,
-                task_id=a.task_id,
-                try_number=a.try_number,
-                queue=a.queue,
-            )
-        return dispatch_pb2.DispatchTasksResponse(dispatched=len(created))
+        dispatched = await self._dispatching.dispatch(request.tasks)
+        return dispatch_pb2.DispatchTasksResponse(dispatched=dispatched)
 
     @maps_domain_errors
     async def GetDispatcherStatus(self, request, context: grpc.aio.ServicerContext):

@@ -116,9 +116,8 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServiceServicer):
                     reason=event.reason,
                 )
             )
-        if events:
-            await self._loop.report(events)
-        return scheduler_pb2.ReportTaskEventsResponse()
+        ready = await self._loop.report(events) if events else []
+        return scheduler_pb2.ReportTaskEventsResponse(ready_tasks=ready)
 
     @maps_domain_errors
     async def GetSchedulerStatus(self, request, context: grpc.aio.ServicerContext):

@@ -23,53 +23,54 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tradewind.dispatch.v1 import dispatch_pb2 as tradewind_dot_dispatch_dot_v1_dot_dispatch__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tradewind/scheduler/v1/scheduler.proto\x12\x16tradewind.scheduler.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"O\n\x12RegisterDagRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x02 \x01(\t\x12\x11\n\tis_paused\x18\x03 \x01(\x08\"\x15\n\x13RegisterDagResponse\"\xd1\x01\n\x14TriggerDagRunRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x35\n\x0clogical_date\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x11\n\tconf_json\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\x12\x14\n\x0ctriggered_by\x18\x07 \x01(\tB\x0f\n\r_logical_date\"H\n\x15TriggerDagRunResponse\x12/\n\x07\x64\x61g_run\x18\x01 \x01(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\"6\n\x10GetDagRunRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\"D\n\x11GetDagRunResponse\x12/\n\x07\x64\x61g_run\x18\x01 \x01(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\"C\n\x12ListDagRunsRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"^\n\x13ListDagRunsResponse\x12\x30\n\x08\x64\x61g_runs\x18\x01 \x03(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\x12\x15\n\rtotal_entries\x18\x02 \x01(\x05\"\xec\x03\n\x06\x44\x61gRun\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x10\n\x08run_type\x18\x05 \x01(\t\x12\x35\n\x0clogical_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x32\n\tqueued_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x33\n\nstart_date\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x02\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x03\x88\x01\x01\x12\x32\n\trun_after\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x04\x88\x01\x01\x12\x11\n\tconf_json\x18\x0b \x01(\t\x12\x0c\n\x04note\x18\x0c \x01(\t\x12\x14\n\x0ctriggered_by\x18\r \x01(\tB\x0f\n\r_logical_dateB\x0c\n\n_queued_atB\r\n\x0b_start_dateB\x0b\n\t_end_dateB\x0c\n\n_run_after\">\n\x18ListTaskInstancesRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\"Y\n\x19ListTaskInstancesResponse\x12<\n\x0etask_instances\x18\x01 \x03(\x0b\x32$.tradewind.scheduler.v1.TaskInstance\"\xc1\x04\n\x0cTaskInstance\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x61g_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\x11\n\tmap_index\x18\x05 \x01(\x05\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\ntry_number\x18\x07 \x01(\x05\x12\x11\n\tmax_tries\x18\x08 \x01(\x05\x12\x33\n\nstart_date\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x34\n\x0bqueued_when\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x02\x88\x01\x01\x12\x37\n\x0escheduled_when\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x03\x88\x01\x01\x12\x10\n\x08hostname\x18\r \x01(\t\x12\x0b\n\x03pid\x18\x0e \x01(\x05\x12\r\n\x05queue\x18\x0f \x01(\t\x12\x0c\n\x04pool\x18\x10 \x01(\t\x12\x12\n\npool_slots\x18\x11 \x01(\x05\x12\x17\n\x0fpriority_weight\x18\x12 \x01(\x05\x12\x10\n\x08operator\x18\x13 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x14 \x01(\tB\r\n\x0b_start_dateB\x0b\n\t_end_dateB\x0e\n\x0c_queued_whenB\x11\n\x0f_scheduled_when\"\xb0\x02\n\tTaskEvent\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\x12\x33\n\x04kind\x18\x03 \x01(\x0e\x32%.tradewind.scheduler.v1.TaskEventKind\x12\r\n\x05state\x18\x04 \x01(\t\x12\x33\n\nstart_date\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x10\n\x08hostname\x18\x07 \x01(\t\x12\x0b\n\x03pid\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\tB\r\n\x0b_start_dateB\x0b\n\t_end_date\"L\n\x17ReportTaskEventsRequest\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.tradewind.scheduler.v1.TaskEvent\"\x1a\n\x18ReportTaskEventsResponse\"\x1b\n\x19GetSchedulerStatusRequest\"\x80\x01\n\x1aGetSchedulerStatusResponse\x12\x43\n\x1alatest_scheduler_heartbeat\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\x1d\n\x1b_latest_scheduler_heartbeat*\x96\x01\n\x0b\x44\x61gRunState\x12\x1d\n\x19\x44\x41G_RUN_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x41G_RUN_STATE_QUEUED\x10\x01\x12\x19\n\x15\x44\x41G_RUN_STATE_RUNNING\x10\x02\x12\x19\n\x15\x44\x41G_RUN_STATE_SUCCESS\x10\x03\x12\x18\n\x14\x44\x41G_RUN_STATE_FAILED\x10\x04*k\n\rTaskEventKind\x12\x1f\n\x1bTASK_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17TASK_EVENT_KIND_STARTED\x10\x01\x12\x1c\n\x18TASK_EVENT_KIND_FINISHED\x10\x02\x32\xa0\x06\n\x10SchedulerService\x12\x66\n\x0bRegisterDag\x12*.tradewind.scheduler.v1.RegisterDagRequest\x1a+.tradewind.scheduler.v1.RegisterDagResponse\x12l\n\rTriggerDagRun\x12,.tradewind.scheduler.v1.TriggerDagRunRequest\x1a-.tradewind.scheduler.v1.TriggerDagRunResponse\x12`\n\tGetDagRun\x12(.tradewind.scheduler.v1.GetDagRunRequest\x1a).tradewind.scheduler.v1.GetDagRunResponse\x12\x66\n\x0bListDagRuns\x12*.tradewind.scheduler.v1.ListDagRunsRequest\x1a+.tradewind.scheduler.v1.ListDagRunsResponse\x12x\n\x11ListTaskInstances\x12\x30.tradewind.scheduler.v1.ListTaskInstancesRequest\x1a\x31.tradewind.scheduler.v1.ListTaskInstancesResponse\x12u\n\x10ReportTaskEvents\x12/.tradewind.scheduler.v1.ReportTaskEventsRequest\x1a\x30.tradewind.scheduler.v1.ReportTaskEventsResponse\x12{\n\x12GetSchedulerStatus\x12\x31.tradewind.scheduler.v1.GetSchedulerStatusRequest\x1a\x32.tradewind.scheduler.v1.GetSchedulerStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tradewind/scheduler/v1/scheduler.proto\x12\x16tradewind.scheduler.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tradewind/dispatch/v1/dispatch.proto\"O\n\x12RegisterDagRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x02 \x01(\t\x12\x11\n\tis_paused\x18\x03 \x01(\x08\"\x15\n\x13RegisterDagResponse\"\xd1\x01\n\x14TriggerDagRunRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x35\n\x0clogical_date\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x11\n\tconf_json\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\x12\x14\n\x0ctriggered_by\x18\x07 \x01(\tB\x0f\n\r_logical_date\"H\n\x15TriggerDagRunResponse\x12/\n\x07\x64\x61g_run\x18\x01 \x01(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\"6\n\x10GetDagRunRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\"D\n\x11GetDagRunResponse\x12/\n\x07\x64\x61g_run\x18\x01 \x01(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\"C\n\x12ListDagRunsRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"^\n\x13ListDagRunsResponse\x12\x30\n\x08\x64\x61g_runs\x18\x01 \x03(\x0b\x32\x1e.tradewind.scheduler.v1.DagRun\x12\x15\n\rtotal_entries\x18\x02 \x01(\x05\"\xec\x03\n\x06\x44\x61gRun\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x10\n\x08run_type\x18\x05 \x01(\t\x12\x35\n\x0clogical_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x32\n\tqueued_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x33\n\nstart_date\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x02\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x03\x88\x01\x01\x12\x32\n\trun_after\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x04\x88\x01\x01\x12\x11\n\tconf_json\x18\x0b \x01(\t\x12\x0c\n\x04note\x18\x0c \x01(\t\x12\x14\n\x0ctriggered_by\x18\r \x01(\tB\x0f\n\r_logical_dateB\x0c\n\n_queued_atB\r\n\x0b_start_dateB\x0b\n\t_end_dateB\x0c\n\n_run_after\">\n\x18ListTaskInstancesRequest\x12\x0e\n\x06\x64\x61g_id\x18\x01 \x01(\t\x12\x12\n\ndag_run_id\x18\x02 \x01(\t\"Y\n\x19ListTaskInstancesResponse\x12<\n\x0etask_instances\x18\x01 \x03(\x0b\x32$.tradewind.scheduler.v1.TaskInstance\"\xc1\x04\n\x0cTaskInstance\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x61g_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\x11\n\tmap_index\x18\x05 \x01(\x05\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\ntry_number\x18\x07 \x01(\x05\x12\x11\n\tmax_tries\x18\x08 \x01(\x05\x12\x33\n\nstart_date\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x34\n\x0bqueued_when\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x02\x88\x01\x01\x12\x37\n\x0escheduled_when\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x03\x88\x01\x01\x12\x10\n\x08hostname\x18\r \x01(\t\x12\x0b\n\x03pid\x18\x0e \x01(\x05\x12\r\n\x05queue\x18\x0f \x01(\t\x12\x0c\n\x04pool\x18\x10 \x01(\t\x12\x12\n\npool_slots\x18\x11 \x01(\x05\x12\x17\n\x0fpriority_weight\x18\x12 \x01(\x05\x12\x10\n\x08operator\x18\x13 \x01(\t\x12\x16\n\x0e\x64\x61g_version_id\x18\x14 \x01(\tB\r\n\x0b_start_dateB\x0b\n\t_end_dateB\x0e\n\x0c_queued_whenB\x11\n\x0f_scheduled_when\"\xb0\x02\n\tTaskEvent\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\x12\x33\n\x04kind\x18\x03 \x01(\x0e\x32%.tradewind.scheduler.v1.TaskEventKind\x12\r\n\x05state\x18\x04 \x01(\t\x12\x33\n\nstart_date\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x31\n\x08\x65nd_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x01\x88\x01\x01\x12\x10\n\x08hostname\x18\x07 \x01(\t\x12\x0b\n\x03pid\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\tB\r\n\x0b_start_dateB\x0b\n\t_end_date\"L\n\x17ReportTaskEventsRequest\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.tradewind.scheduler.v1.TaskEvent\"T\n\x18ReportTaskEventsResponse\x12\x38\n\x0bready_tasks\x18\x01 \x03(\x0b\x32#.tradewind.dispatch.v1.TaskDispatch\"\x1b\n\x19GetSchedulerStatusRequest\"\x80\x01\n\x1aGetSchedulerStatusResponse\x12\x43\n\x1alatest_scheduler_heartbeat\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x42\x1d\n\x1b_latest_scheduler_heartbeat*\x96\x01\n\x0b\x44\x61gRunState\x12\x1d\n\x19\x44\x41G_RUN_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x41G_RUN_STATE_QUEUED\x10\x01\x12\x19\n\x15\x44\x41G_RUN_STATE_RUNNING\x10\x02\x12\x19\n\x15\x44\x41G_RUN_STATE_SUCCESS\x10\x03\x12\x18\n\x14\x44\x41G_RUN_STATE_FAILED\x10\x04*k\n\rTaskEventKind\x12\x1f\n\x1bTASK_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17TASK_EVENT_KIND_STARTED\x10\x01\x12\x1c\n\x18TASK_EVENT_KIND_FINISHED\x10\x02\x32\xa0\x06\n\x10SchedulerService\x12\x66\n\x0bRegisterDag\x12*.tradewind.scheduler.v1.RegisterDagRequest\x1a+.tradewind.scheduler.v1.RegisterDagResponse\x12l\n\rTriggerDagRun\x12,.tradewind.scheduler.v1.TriggerDagRunRequest\x1a-.tradewind.scheduler.v1.TriggerDagRunResponse\x12`\n\tGetDagRun\x12(.tradewind.scheduler.v1.GetDagRunRequest\x1a).tradewind.scheduler.v1.GetDagRunResponse\x12\x66\n\x0bListDagRuns\x12*.tradewind.scheduler.v1.ListDagRunsRequest\x1a+.tradewind.scheduler.v1.ListDagRunsResponse\x12x\n\x11ListTaskInstances\x12\x30.tradewind.scheduler.v1.ListTaskInstancesRequest\x1a\x31.tradewind.scheduler.v1.ListTaskInstancesResponse\x12u\n\x10ReportTaskEvents\x12/.tradewind.scheduler.v1.ReportTaskEventsRequest\x1a\x30.tradewind.scheduler.v1.ReportTaskEventsResponse\x12{\n\x12GetSchedulerStatus\x12\x31.tradewind.scheduler.v1.GetSchedulerStatusRequest\x1a\x32.tradewind.scheduler.v1.GetSchedulerStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tradewind.scheduler.v1.scheduler_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DAGRUNSTATE']._serialized_start=2584
-  _globals['_DAGRUNSTATE']._serialized_end=2734
-  _globals['_TASKEVENTKIND']._serialized_start=2736
-  _globals['_TASKEVENTKIND']._serialized_end=2843
-  _globals['_REGISTERDAGREQUEST']._serialized_start=99
-  _globals['_REGISTERDAGREQUEST']._serialized_end=178
-  _globals['_REGISTERDAGRESPONSE']._serialized_start=180
-  _globals['_REGISTERDAGRESPONSE']._serialized_end=201
-  _globals['_TRIGGERDAGRUNREQUEST']._serialized_start=204
-  _globals['_TRIGGERDAGRUNREQUEST']._serialized_end=413
-  _globals['_TRIGGERDAGRUNRESPONSE']._serialized_start=415
-  _globals['_TRIGGERDAGRUNRESPONSE']._serialized_end=487
-  _globals['_GETDAGRUNREQUEST']._serialized_start=489
-  _globals['_GETDAGRUNREQUEST']._serialized_end=543
-  _globals['_GETDAGRUNRESPONSE']._serialized_start=545
-  _globals['_GETDAGRUNRESPONSE']._serialized_end=613
-  _globals['_LISTDAGRUNSREQUEST']._serialized_start=615
-  _globals['_LISTDAGRUNSREQUEST']._serialized_end=682
-  _globals['_LISTDAGRUNSRESPONSE']._serialized_start=684
-  _globals['_LISTDAGRUNSRESPONSE']._serialized_end=778
-  _globals['_DAGRUN']._serialized_start=781
-  _globals['_DAGRUN']._serialized_end=1273
-  _globals['_LISTTASKINSTANCESREQUEST']._serialized_start=1275
-  _globals['_LISTTASKINSTANCESREQUEST']._serialized_end=1337
-  _globals['_LISTTASKINSTANCESRESPONSE']._serialized_start=1339
-  _globals['_LISTTASKINSTANCESRESPONSE']._serialized_end=1428
-  _globals['_TASKINSTANCE']._serialized_start=1431
-  _globals['_TASKINSTANCE']._serialized_end=2008
-  _globals['_TASKEVENT']._serialized_start=2011
-  _globals['_TASKEVENT']._serialized_end=2315
-  _globals['_REPORTTASKEVENTSREQUEST']._serialized_start=2317
-  _globals['_REPORTTASKEVENTSREQUEST']._serialized_end=2393
-  _globals['_REPORTTASKEVENTSRESPONSE']._serialized_start=2395
-  _globals['_REPORTTASKEVENTSRESPONSE']._serialized_end=2421
-  _globals['_GETSCHEDULERSTATUSREQUEST']._serialized_start=2423
-  _globals['_GETSCHEDULERSTATUSREQUEST']._serialized_end=2450
-  _globals['_GETSCHEDULERSTATUSRESPONSE']._serialized_start=2453
-  _globals['_GETSCHEDULERSTATUSRESPONSE']._serialized_end=2581
-  _globals['_SCHEDULERSERVICE']._serialized_start=2846
-  _globals['_SCHEDULERSERVICE']._serialized_end=3646
+  _globals['_DAGRUNSTATE']._serialized_start=2680
+  _globals['_DAGRUNSTATE']._serialized_end=2830
+  _globals['_TASKEVENTKIND']._serialized_start=2832
+  _globals['_TASKEVENTKIND']._serialized_end=2939
+  _globals['_REGISTERDAGREQUEST']._serialized_start=137
+  _globals['_REGISTERDAGREQUEST']._serialized_end=216
+  _globals['_REGISTERDAGRESPONSE']._serialized_start=218
+  _globals['_REGISTERDAGRESPONSE']._serialized_end=239
+  _globals['_TRIGGERDAGRUNREQUEST']._serialized_start=242
+  _globals['_TRIGGERDAGRUNREQUEST']._serialized_end=451
+  _globals['_TRIGGERDAGRUNRESPONSE']._serialized_start=453
+  _globals['_TRIGGERDAGRUNRESPONSE']._serialized_end=525
+  _globals['_GETDAGRUNREQUEST']._serialized_start=527
+  _globals['_GETDAGRUNREQUEST']._serialized_end=581
+  _globals['_GETDAGRUNRESPONSE']._serialized_start=583
+  _globals['_GETDAGRUNRESPONSE']._serialized_end=651
+  _globals['_LISTDAGRUNSREQUEST']._serialized_start=653
+  _globals['_LISTDAGRUNSREQUEST']._serialized_end=720
+  _globals['_LISTDAGRUNSRESPONSE']._serialized_start=722
+  _globals['_LISTDAGRUNSRESPONSE']._serialized_end=816
+  _globals['_DAGRUN']._serialized_start=819
+  _globals['_DAGRUN']._serialized_end=1311
+  _globals['_LISTTASKINSTANCESREQUEST']._serialized_start=1313
+  _globals['_LISTTASKINSTANCESREQUEST']._serialized_end=1375
+  _globals['_LISTTASKINSTANCESRESPONSE']._serialized_start=1377
+  _globals['_LISTTASKINSTANCESRESPONSE']._serialized_end=1466
+  _globals['_TASKINSTANCE']._serialized_start=1469
+  _globals['_TASKINSTANCE']._serialized_end=2046
+  _globals['_TASKEVENT']._serialized_start=2049
+  _globals['_TASKEVENT']._serialized_end=2353
+  _globals['_REPORTTASKEVENTSREQUEST']._serialized_start=2355
+  _globals['_REPORTTASKEVENTSREQUEST']._serialized_end=2431
+  _globals['_REPORTTASKEVENTSRESPONSE']._serialized_start=2433
+  _globals['_REPORTTASKEVENTSRESPONSE']._serialized_end=2517
+  _globals['_GETSCHEDULERSTATUSREQUEST']._serialized_start=2519
+  _globals['_GETSCHEDULERSTATUSREQUEST']._serialized_end=2546
+  _globals['_GETSCHEDULERSTATUSRESPONSE']._serialized_start=2549
+  _globals['_GETSCHEDULERSTATUSRESPONSE']._serialized_end=2677
+  _globals['_SCHEDULERSERVICE']._serialized_start=2942
+  _globals['_SCHEDULERSERVICE']._serialized_end=3742
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from tradewind.dispatch.v1 import dispatch_pb2 as _dispatch_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -219,8 +220,10 @@ class ReportTaskEventsRequest(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[TaskEvent, _Mapping]]] = ...) -> None: ...
 
 class ReportTaskEventsResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("ready_tasks",)
+    READY_TASKS_FIELD_NUMBER: _ClassVar[int]
+    ready_tasks: _containers.RepeatedCompositeFieldContainer[_dispatch_pb2.TaskDispatch]
+    def __init__(self, ready_tasks: _Optional[_Iterable[_Union[_dispatch_pb2.TaskDispatch, _Mapping]]] = ...) -> None: ...
 
 class GetSchedulerStatusRequest(_message.Message):
     __slots__ = ()
