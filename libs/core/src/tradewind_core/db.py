@@ -43,7 +43,9 @@ def _migration_turn() -> asyncio.Lock:
 
 
 class Database:
-    def __init__(self, url: str, *, schema: str, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, schema: str, pool_size: int = 10, pre_ping: bool = False
+    ) -> None:
         self.url = make_url(url)
         self.schema = schema
         self.is_postgres = self.url.get_backend_name() == "postgresql"
@@ -52,9 +54,11 @@ class Database:
                 self.url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                # No pre-ping (a round trip per transaction on the hot path): after a
-                # database restart the first statement on a stale connection fails, the
-                # pool drops every connection older than it, and callers retry.
+                # Off on the task path (a round trip per transaction): after a database
+                # restart the first statement on a stale connection fails, the pool drops
+                # every connection older than it, and the caller retries. On for the api,
+                # whose callers are people.
+                pool_pre_ping=pre_ping,
                 connect_args={"server_settings": {"search_path": schema}},
             )
         else:

@@ -23,7 +23,9 @@ log = get_logger(__name__)
 
 
 async def serve(settings: ApiSettings, stop: asyncio.Event) -> None:
-    db = Database(settings.database_url_for("api"), schema=settings.schema_for("api"))
+    db = Database(
+        settings.database_url_for("api"), schema=settings.schema_for("api"), pre_ping=True
+    )
     await db.migrate(MIGRATIONS)
     context = AppContext(
         settings=settings,
