@@ -61,9 +61,11 @@ class Deployment:
         raise AssertionError(f"not healthy after {timeout}s: {health}\n{self.logs()}")
 
     def kill(self, name: str) -> None:
-        """SIGKILL: the process gets no chance to finish anything."""
-        self.processes[name].kill()
-        self.processes[name].wait()
+        """SIGKILL: the process gets no chance to finish anything (and is no longer part
+        of the deployment until restarted)."""
+        proc = self.processes.pop(name)
+        proc.kill()
+        proc.wait()
 
     def restart(self, name: str) -> None:
         command, settings = self._commands[name]

@@ -45,22 +45,20 @@ async def _assert_ran_once_in_order(client: httpx.AsyncClient, logs: str) -> Non
         )
 
 
-async def test_the_scheduler_killed_mid_run_resumes_it(distributed):
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
-        await _run_until(client, finished_tasks=2)
-        distributed.kill("scheduler")
+@pytest.mark.parametrize(
+    ("service", "down_for"),
+    [
         # Tasks keep finishing meanwhile; their results wait in the dispatcher's outbox.
-        await asyncio.sleep(1.0)
-        distributed.restart("scheduler")
-        await _assert_ran_once_in_order(client, distributed.logs())
-
-
-async def test_the_dispatcher_killed_mid_run_loses_nothing(distributed):
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
-        await _run_until(client, finished_tasks=2)
-        distributed.kill("dispatcher")
+        ("scheduler", 1.0),
         # The running task ends while the dispatcher is gone: the worker keeps its
         # message unacknowledged and retries the report until the dispatcher is back.
-        await asyncio.sleep(0.8)
-        distributed.restart("dispatcher")
+        ("dispatcher", 0.8),
+    ],
+)
+async def test_a_service_killed_mid_run_loses_nothing(distributed, service, down_for):
+    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+        await _run_until(client, finished_tasks=2)
+        distributed.kill(service)
+        await asyncio.sleep(down_for)
+        distributed.restart(service)
         await _assert_ran_once_in_order(client, distributed.logs())

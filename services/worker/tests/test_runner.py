@@ -82,5 +82,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie awaiting its reaper is gone too
-        return stat.read().split()[2] != "Z"
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # a zombie awaiting its reaper is gone too
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:  # reaped in between
+        return False

@@ -9,6 +9,16 @@ from collections.abc import Awaitable, Callable
 Service = Callable[[asyncio.Event], Awaitable[None]]
 
 
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
+    """The pause of a periodic loop: returns after `seconds`, or at once when `stop` is
+    set; True when stopping."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 async def serve_until_signalled(*services: Service) -> None:
     """Runs the services side by side; the first signal sets `stop` for them all, and
     each finishes its work in hand before returning."""

@@ -21,6 +21,7 @@ from datetime import datetime
 from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import channel
+from tradewind_core.lifecycle import sleep_unless_stopped
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
 from tradewind_dispatcher import attempts
@@ -100,14 +101,10 @@ class ResultForwarder:
         return len(rows) == BATCH or bool(self._fresh)
 
     async def _delete_periodically(self, stop: asyncio.Event) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=DELETE_EVERY)
-            except TimeoutError:
-                pass
+        stopping = False
+        while not stopping:
+            stopping = await sleep_unless_stopped(stop, DELETE_EVERY)
             await self._delete_delivered()
-            if stop.is_set():
-                return
 
     async def _delete_delivered(self) -> None:
         ids = list(self._delivered)

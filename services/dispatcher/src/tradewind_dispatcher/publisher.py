@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from tradewind_core.broker import Broker, OutgoingMessage
 from tradewind_core.db import Database
+from tradewind_core.lifecycle import sleep_unless_stopped
 from tradewind_core.logging import get_logger
 from tradewind_dispatcher import attempts
 from tradewind_dispatcher.models import TaskAttempt
@@ -54,11 +55,9 @@ class Publisher:
         self._confirmed.extend(a.id for a in items)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=MARK_EVERY)
-            except TimeoutError:
-                pass
+        stopping = False
+        while not stopping:
+            stopping = await sleep_unless_stopped(stop, MARK_EVERY)
             await self.flush()
 
     async def flush(self) -> None:

@@ -391,10 +391,9 @@ class SchedulingLoop:
 
         if all(_state(ti) in FINISHED_TI_STATES for ti in tis):
             failed = any(_state(by_task[leaf]) in FAILED_TI_STATES for leaf in spec.leaves())
-            check_run_move(
-                DagRunState(run.state), DagRunState.FAILED if failed else DagRunState.SUCCESS
-            )
-            run.state = DagRunState.FAILED if failed else DagRunState.SUCCESS
+            final = DagRunState.FAILED if failed else DagRunState.SUCCESS
+            check_run_move(DagRunState(run.state), final)
+            run.state = final
             run.end_date = now
             log.info("DAG run finished", dag_id=run.dag_id, dag_run_id=run.run_id, state=run.state)
         return dispatches

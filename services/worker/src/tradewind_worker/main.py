@@ -8,6 +8,7 @@ import socket
 import grpc
 
 from tradewind_core.broker import Broker, make_broker
+from tradewind_core.lifecycle import sleep_unless_stopped
 from tradewind_core.logging import get_logger
 from tradewind_worker.client import ExecutionClient
 from tradewind_worker.execution import TaskExecutor
@@ -62,7 +63,4 @@ async def _heartbeat(
                 log.warning("worker heartbeat failed", error=exc.details())
         # Until registered, try again soon, so the worker shows as live without delay.
         interval = settings.worker_heartbeat_interval if registered else 0.2
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+        await sleep_unless_stopped(stop, interval)
