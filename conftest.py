@@ -13,6 +13,8 @@ import asyncpg
 import hypothesis  # noqa: F401  imported now: its plugin's late import at session end can hit
 import pytest  # CPython 3.11.7's AST recursion-depth check after greenlet switches
 
+from tradewind_core.local_ports import free_port
+
 PG_ADMIN = os.environ.get("TRADEWIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DATABASE = "tradewind_test"
 AMQP_URL = os.environ.get("TRADEWIND_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -63,17 +65,9 @@ async def broker_namespace() -> AsyncIterator[str]:
     connection = await aio_pika.connect(AMQP_URL)
     async with connection:
         channel = await connection.channel()
-        for queue in ("default", "other"):
+        for queue in ("default", "other", "dead"):
             await channel.queue_delete(f"{namespace}.tasks.{queue}")
         await channel.exchange_delete(f"{namespace}.tasks")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ then measure
   1. trigger -> first task start on a one-task DAG,
   2. task-to-task latency over a 20-task chain of `true` tasks,
   3. wall time of 200 independent `true` tasks (max_active_tasks 256),
+  4. a schedule's lateness: a run's due time (run_after) to its first task's start,
 and stop everything. Exits non-zero if any run did not succeed.
 """
 
@@ -19,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench import report, workload
+from bench import report, schedule_lateness, task_start, workload
 from bench.cleanup import cleanup
 from bench.cluster import Cluster
 from bench.errors import BenchError
@@ -34,10 +35,11 @@ class Repeats:
     trigger: int
     chain: int
     fanout: int
+    scheduled: int
 
 
-FULL = Repeats(trigger=5, chain=5, fanout=3)
-QUICK = Repeats(trigger=2, chain=2, fanout=1)
+FULL = Repeats(trigger=5, chain=5, fanout=3, scheduled=10)
+QUICK = Repeats(trigger=2, chain=2, fanout=1, scheduled=3)
 
 
 def say(text: str) -> None:
@@ -55,6 +57,8 @@ def measure(api_url: str, repeats: Repeats) -> report.Result:
         gaps = workload.task_to_task_ms(driver, repeats.chain)
         say(f"   {workload.FANOUT_WIDTH}-task fan-out ×{repeats.fanout}")
         walls = workload.fanout_wall_s(driver, repeats.fanout)
+        say(f"   scheduled runs ×{repeats.scheduled}")
+        late = schedule_lateness.lateness_ms(api_url, repeats.scheduled)
     finally:
         driver.close()
     return {
@@ -68,6 +72,7 @@ def measure(api_url: str, repeats: Repeats) -> report.Result:
             "samples": gaps,
         },
         "fanout_200_wall_s": {"median": round(median(walls), 6), "samples": walls},
+        "schedule_lateness_ms": {"p50": round(percentile(late, 50), 3), "samples": late},
     }
 
 
@@ -127,7 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=(*MODES, "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke test)")
+    parser.add_argument(
+        "--task-start-only", action="store_true", help="only the task start overhead"
+    )
     args = parser.parse_args(argv)
+    say("== task start overhead (worker holds the task -> its code runs)")
+    starts = task_start.measure(5 if args.quick else 30)
+    for name, figure in starts.items():
+        say(f"   {name}: median {figure['median_ms']:.1f} ms")
+    if args.task_start_only:
+        return 0
     modes = list(MODES) if args.mode == "both" else [args.mode]
     repeats = QUICK if args.quick else FULL
 
@@ -145,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     say("")
     report.print_table(results, modes, notes)
-    path = report.write_json(results, {"modes": modes, "repeats": asdict(repeats)})
+    path = report.write_json(
+        results,
+        {"modes": modes, "repeats": asdict(repeats), "task_start_overhead_ms": starts},
+    )
     say(f"Results: {path}")
     failed = [mode for mode in modes if "error" in results[mode]]
     if failed:

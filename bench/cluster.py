@@ -10,7 +10,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.errors import BenchError
+from tradewind_core.local_ports import free_ports
 
 REPO = Path(__file__).resolve().parent.parent
 TRADEWIND = REPO / ".venv" / "bin" / "tradewind"
@@ -27,21 +27,6 @@ BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
 HEALTH_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 COMPONENTS = ("metadatabase", "scheduler", "dispatcher", "workers")
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the OS says are free now. All sockets stay open until every port is chosen,
-    so the ports are distinct; another program could still take one before we bind it."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass

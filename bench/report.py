@@ -26,6 +26,7 @@ ROWS: list[tuple[str, Callable[[Result], float], str]] = [
     ("task-to-task p50 (ms)", lambda r: r["task_to_task_ms"]["p50"], "{:.0f}"),
     ("task-to-task p95 (ms)", lambda r: r["task_to_task_ms"]["p95"], "{:.0f}"),
     ("200-task fan-out wall, median (s)", lambda r: r["fanout_200_wall_s"]["median"], "{:.2f}"),
+    ("schedule lateness p50 (ms)", lambda r: r["schedule_lateness_ms"]["p50"], "{:.0f}"),
 ]
 
 

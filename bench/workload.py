@@ -30,6 +30,8 @@ def _task(task_id: str, upstream: list[str] | None = None) -> dict[str, Any]:
 
 
 # One task: trigger -> first task start without any graph work in the way.
+# Lists are paged (Airflow's default page is 50); every DAG here has fewer than 1000 tasks.
+ALL_TIS = {"limit": 1000}
 SINGLE_DAG = {"dag_id": "bench_single", "tasks": [_task("t00")]}
 # t00 -> t01 -> ... -> t19: each task starts only once its predecessor has finished.
 CHAIN_DAG = {
@@ -117,12 +119,12 @@ class Driver:
         if run["state"] != "success":
             states = self._states(path, run_id)
             raise BenchError(f"{dag_id}/{run_id} ended {run['state']} ({states})")
-        tis = self._call("GET", f"{path}/{run_id}/taskInstances")["task_instances"]
+        tis = self._call("GET", f"{path}/{run_id}/taskInstances", params=ALL_TIS)["task_instances"]
         return FinishedRun(triggered_at, run, {ti["task_id"]: ti for ti in tis})
 
     def _states(self, path: str, run_id: str) -> str:
         """How many task instances are in each state: what a failure report needs."""
-        tis = self._call("GET", f"{path}/{run_id}/taskInstances")["task_instances"]
+        tis = self._call("GET", f"{path}/{run_id}/taskInstances", params=ALL_TIS)["task_instances"]
         counts: dict[str, int] = {}
         for ti in tis:
             counts[str(ti["state"])] = counts.get(str(ti["state"]), 0) + 1

@@ -25,15 +25,17 @@ start() {  # name, then environment assignments
   echo $! > "$run/$name.pid"
 }
 start api
-start scheduler
-start dispatcher
-start worker-1 TRADEWIND_WORKER_ID=worker-1
-start worker-2 TRADEWIND_WORKER_ID=worker-2
+# Each service's own HTTP surface (health, metrics, introspection), as in the deployments.
+start scheduler "TRADEWIND_SCHEDULER_HTTP_PORT=${TRADEWIND_SCHEDULER_HTTP_PORT:-8091}"
+start dispatcher "TRADEWIND_DISPATCHER_HTTP_PORT=${TRADEWIND_DISPATCHER_HTTP_PORT:-8092}"
+start worker-1 TRADEWIND_WORKER_ID=worker-1 TRADEWIND_WORKER_HTTP_PORT=8093
+start worker-2 TRADEWIND_WORKER_ID=worker-2 TRADEWIND_WORKER_HTTP_PORT=8094
 
 for _ in $(seq 1 60); do
   if health=$(curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health" 2>/dev/null) &&
      ! grep -q unhealthy <<<"$health"; then
     echo "Tradewind is up: http://127.0.0.1:$port/docs  (logs in $run/, stop with 'make down')"
+    echo "Readiness: scheduler :8091, dispatcher :8092, workers :8093 and :8094 (/health/ready)"
     exit 0
   fi
   sleep 0.5

@@ -28,3 +28,36 @@ def test_bad_configuration_is_named_and_refused(tmp_path, command, setting, valu
     assert "Invalid configuration" in done.stderr and setting in done.stderr
     assert words in done.stderr
     assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
+@pytest.mark.parametrize(
+    ("command", "setting"),
+    [
+        ("scheduler", "TRADEWIND_SCHEDULER_ADDRESS"),
+        ("dispatcher", "TRADEWIND_DISPATCHER_ADDRESS"),
+        ("api", "TRADEWIND_API_GRPC_ADDRESS"),
+        ("api", "TRADEWIND_API_PORT"),
+    ],
+)
+def test_a_port_already_taken_is_refused_by_name(tmp_path, service_ports, command, setting):
+    """No silent sharing of a port (SO_REUSEPORT would split calls between two processes):
+    the second server stops at start-up with one line naming the port and the setting."""
+    import socket
+
+    env = {
+        **os.environ,
+        "TRADEWIND_HOME": str(tmp_path),
+        **{f"TRADEWIND_{k.upper()}": v for k, v in service_ports.items()},
+    }
+    taken = env[setting].rsplit(":", 1)[-1]
+    with socket.socket() as holder:
+        # The way another server holds a port: bound with SO_REUSEPORT, listening.
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind(("127.0.0.1", int(taken)))
+        holder.listen()
+        done = subprocess.run(
+            [TRADEWIND, command], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1, done.stderr
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith(f"tradewind {command}:"))
+    assert f"127.0.0.1:{taken}" in line and setting in line

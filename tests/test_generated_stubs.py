@@ -1,4 +1,5 @@
-"""The committed gRPC stubs must be what `make protos` generates from protos/ now."""
+"""The committed gRPC stubs must be what `make protos` generates from protos/ now: the
+services' internal stubs and the public client's."""
 
 import filecmp
 import os
@@ -6,24 +7,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "libs" / "protos" / "src"
+PACKAGES = ["libs/protos/src", "libs/client/src"]
 
 
 def _stubs(root: Path) -> set[Path]:
     return {p.relative_to(root) for p in root.rglob("*_pb2*.py*")}
 
 
-def test_committed_stubs_are_fresh(tmp_path):
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("stubs")
     subprocess.run(
-        [str(ROOT / "scripts" / "gen_protos.sh"), str(tmp_path)],
+        [str(ROOT / "scripts" / "gen_protos.sh"), str(out)],
         check=True,
         cwd=ROOT,
         env={**os.environ, "PYTHON": sys.executable},
     )
-    fresh, committed = _stubs(tmp_path), _stubs(COMMITTED)
-    assert fresh == committed, "stub files differ: run `make protos`"
+    return out
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_committed_stubs_are_fresh(fresh, package):
+    generated, committed_root = fresh / package, ROOT / package
+    new, committed = _stubs(generated), _stubs(committed_root)
+    assert new, f"nothing generated into {package}"
+    assert new == committed, f"stub files differ in {package}: run `make protos`"
     stale = [
-        str(p) for p in sorted(fresh) if not filecmp.cmp(tmp_path / p, COMMITTED / p, shallow=False)
+        str(p)
+        for p in sorted(new)
+        if not filecmp.cmp(generated / p, committed_root / p, shallow=False)
     ]
     assert not stale, f"stale stubs (run `make protos`): {stale}"

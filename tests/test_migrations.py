@@ -51,7 +51,38 @@ async def test_each_service_keeps_to_its_own_schema(pg_database, schema_prefix):
             row["table_name"]
         )
     assert tables == {
-        "api": {"alembic_version", "dag", "dag_tag", "dag_version"},
-        "scheduler": {"alembic_version", "dag", "dag_run", "task_instance", "scheduler_job"},
-        "dispatcher": {"alembic_version", "task_attempt", "worker", "task_log", "scheduler_outbox"},
+        "api": {
+            "alembic_version",
+            "dag",
+            "dag_tag",
+            "dag_version",
+            "idempotency_key",
+            "code_bundle",
+            "variable",
+            "connection",
+            "event_log",
+            "import_error",
+        },
+        "scheduler": {
+            "alembic_version",
+            "dag",
+            "dag_run",
+            "task_instance",
+            "scheduler_job",
+            "task_instance_history",
+            "attempt_stop",
+            "pool",
+            "set_aside_run",
+            "backfill",
+            "backfill_dag_run",
+        },
+        "dispatcher": {
+            "alembic_version",
+            "task_attempt",
+            "worker",
+            "task_log",
+            "scheduler_outbox",
+            "xcom",
+            "task_log_chunk",
+        },
     }

@@ -10,6 +10,7 @@ import functools
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -49,6 +50,11 @@ def _run(service: str, settings: CommonSettings, *services) -> None:
     except OSError as exc:
         typer.echo(f"tradewind {service}: {exc}", err=True)
         raise typer.Exit(1) from None
+    finally:
+        # Stopped: the loop has handed SIGTERM back to its default, and a supervisor that
+        # repeats its SIGTERM while the interpreter winds down would turn a clean exit
+        # into a kill.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @app.command()
@@ -98,6 +104,8 @@ def standalone() -> None:
     from tradewind_api.main import serve as serve_api
     from tradewind_api.settings import ApiSettings
     from tradewind_core.broker import InMemoryBroker
+    from tradewind_core.settings import local_socket_address
+    from tradewind_core.surfaces import ServiceSurfaces
     from tradewind_dispatcher.main import serve as serve_dispatcher
     from tradewind_dispatcher.settings import DispatcherSettings
     from tradewind_scheduler.main import serve as serve_scheduler
@@ -105,9 +113,21 @@ def standalone() -> None:
     from tradewind_worker.main import serve as serve_worker
     from tradewind_worker.settings import WorkerSettings
 
-    local = {"broker_url": "memory://"}
+    configured = _settings(ApiSettings)
+    home = configured.home
+    _hold_home(home)
+    # Only the public ports are bound: the services reach each other over Unix sockets
+    # under TRADEWIND_HOME, so instances with their own homes and ports run side by side.
+    local = {
+        "broker_url": "memory://",
+        "api_grpc_address": local_socket_address(home, "api"),
+        "scheduler_address": local_socket_address(home, "scheduler"),
+        "dispatcher_address": local_socket_address(home, "dispatcher"),
+    }
     api_settings = _settings(ApiSettings, **local)
     broker = InMemoryBroker()
+    # The services' own HTTP surfaces go on the api's port, under /services/<name>.
+    surfaces = ServiceSurfaces()
     typer.echo(
         f"Tradewind standalone: http://{api_settings.api_host}:{api_settings.api_port}/docs "
         f"(data in {api_settings.home})",
@@ -116,13 +136,69 @@ def standalone() -> None:
     _run(
         "standalone",
         api_settings,
-        functools.partial(serve_api, api_settings),
-        functools.partial(serve_scheduler, _settings(SchedulerSettings, **local)),
-        functools.partial(serve_dispatcher, _settings(DispatcherSettings, **local), broker=broker),
+        # The public gRPC API stays where the user configured it (a public port).
         functools.partial(
-            serve_worker, _settings(WorkerSettings, worker_id="standalone", **local), broker=broker
+            serve_api,
+            api_settings,
+            public_grpc_address=configured.api_grpc_address,
+            surfaces=surfaces,
+        ),
+        functools.partial(
+            serve_scheduler, _settings(SchedulerSettings, **local), surfaces=surfaces
+        ),
+        functools.partial(
+            serve_dispatcher,
+            _settings(DispatcherSettings, **local),
+            broker=broker,
+            surfaces=surfaces,
+        ),
+        functools.partial(
+            serve_worker,
+            _settings(WorkerSettings, worker_id="standalone", **local),
+            broker=broker,
+            surfaces=surfaces,
         ),
     )
+
+
+@app.command("rotate-fernet-key")
+def rotate_fernet_key() -> None:
+    """Re-encrypts every stored secret (connection passwords and extras, variable values)
+    with the first key of TRADEWIND_FERNET_KEY. To rotate: set it to "NEW,OLD", run this,
+    then set it to "NEW"."""
+    from tradewind_api.secret_rotation import rotate_secrets
+    from tradewind_api.secrets import SecretsError
+    from tradewind_api.settings import ApiSettings
+
+    settings = _settings(ApiSettings)
+    try:
+        rotated = asyncio.run(rotate_secrets(settings))
+    except SecretsError as exc:
+        typer.echo(f"tradewind rotate-fernet-key: {exc}; nothing was changed", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"re-encrypted {rotated.variables} variables and {rotated.connections} connections")
+
+
+def _hold_home(home: Path) -> None:
+    """One standalone per TRADEWIND_HOME: a second would share the first one's SQLite files
+    and sockets. The lock goes with the process, however it ends."""
+    import fcntl
+
+    home.mkdir(parents=True, exist_ok=True)
+    lock = open(home / "standalone.lock", "w")  # noqa: SIM115  held for the process's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        typer.echo(
+            f"tradewind standalone: another standalone is running with TRADEWIND_HOME={home}; "
+            "give this one its own TRADEWIND_HOME and TRADEWIND_API_PORT",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+    _held.append(lock)
+
+
+_held: list[object] = []
 
 
 def main() -> None:

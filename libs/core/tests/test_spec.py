@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -149,3 +151,133 @@ def test_any_back_edge_makes_a_cycle(data, draw):
     parent["upstream"] = [*parent["upstream"], child["task_id"]]
     errors = errors_of(data)
     assert [e["type"] for e in errors] == ["cycle"]
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"max_active_runs": 2**31}, "max_active_runs"),
+        ({"max_active_tasks": 2**31}, "max_active_tasks"),
+        ({"tasks": [bash("a", priority_weight=2**31)]}, "tasks[0].priority_weight"),
+        ({"tasks": [bash("a", priority_weight=-(2**31) - 1)]}, "tasks[0].priority_weight"),
+        ({"tasks": [bash("a", pool_slots=2**31)]}, "tasks[0].pool_slots"),
+        ({"tasks": [bash("a", retry_delay=10**12)]}, "tasks[0].retry_delay"),
+        ({"tasks": [bash("a", max_retry_delay=10**12)]}, "tasks[0].max_retry_delay"),
+        ({"tasks": [bash("a", execution_timeout=10**12)]}, "tasks[0].execution_timeout"),
+        ({"tasks": [bash("a", max_active_tis_per_dag=0)]}, "tasks[0].max_active_tis_per_dag"),
+        (
+            {"tasks": [bash("a", max_active_tis_per_dagrun=2**31)]},
+            "tasks[0].max_active_tis_per_dagrun",
+        ),
+        ({"tasks": [bash("a", weight_rule="sideways")]}, "tasks[0].weight_rule"),
+        ({"tasks": [bash("a", pool="no spaces allowed")]}, "tasks[0].pool"),
+    ],
+)
+def test_numbers_storage_cannot_hold_are_refused_naming_the_field(data, where):
+    from tradewind_core.spec import field_path
+
+    spec = {"dag_id": "big", "tasks": [bash("a")], **data}
+    assert where in [field_path(e["loc"]) for e in errors_of(spec)]
+
+
+def test_bounds_at_the_edge_are_accepted():
+    spec = parse_dag_spec(
+        {
+            "dag_id": "edge",
+            "max_active_runs": 2**31 - 1,
+            "tasks": [
+                bash(
+                    "a", priority_weight=2**31 - 1, pool_slots=2**31 - 1, retry_delay=86400 * 3650
+                ),
+                bash(
+                    "b", "a", depends_on_past=True, wait_for_downstream=True, weight_rule="absolute"
+                ),
+            ],
+        }
+    )
+    assert spec.priority_weights == {"a": 2**31 - 1, "b": 1}
+
+
+def test_python_http_and_empty_tasks_are_accepted():
+    spec = parse_dag_spec(
+        {
+            "dag_id": "d",
+            "code": {"files": {"sales/jobs.py": "def transform(limit):\n    return limit\n"}},
+            "tasks": [
+                {"task_id": "e", "operator": "empty"},
+                {
+                    "task_id": "p",
+                    "operator": "python",
+                    "python_callable": "sales.jobs:transform",
+                    "op_kwargs": {"limit": "{{ params.limit }}"},
+                    "upstream": ["e"],
+                },
+                {
+                    "task_id": "h",
+                    "operator": "http",
+                    "url": "http://127.0.0.1:1/x",
+                    "upstream": ["p"],
+                },
+            ],
+        }
+    )
+    python = spec.task_by_id["p"]
+    assert python.code_hash == spec.code.content_hash()  # set from the bundle, never by hand
+    assert (
+        spec.task_by_id["h"].method == "POST" and spec.task_by_id["h"].timeout.total_seconds() == 60
+    )
+    # The hash survives a round trip through the stored canonical JSON.
+    assert (
+        parse_dag_spec(json.loads(spec.canonical_json())).task_by_id["p"].code_hash
+        == python.code_hash
+    )
+
+
+def test_a_bundle_with_bad_python_names_the_file_and_line():
+    errors = errors_of(
+        {
+            "dag_id": "d",
+            "code": {"files": {"ok.py": "x = 1\n", "sales/jobs.py": "def f(:\n  pass\n"}},
+            "tasks": [{"task_id": "p", "operator": "python", "python_callable": "ok:f"}],
+        }
+    )
+    assert [(e["loc"], e["type"]) for e in errors] == [
+        (("code", "files", "sales/jobs.py"), "python_syntax")
+    ]
+    assert "sales/jobs.py line 1" in errors[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("code", "needle"),
+    [
+        ({"files": {"../etc/passwd.py": "x=1"}}, "is not a module path"),
+        ({"files": {"big.py": "#" * (1024 * 1024 + 1)}}, "at most 1048576"),
+        ({"files": {}}, "at least 1"),
+    ],
+)
+def test_bad_bundles_are_refused(code, needle):
+    errors = errors_of(
+        {
+            "dag_id": "d",
+            "code": code,
+            "tasks": [{"task_id": "p", "operator": "python", "python_callable": "a:b"}],
+        }
+    )
+    assert errors[0]["loc"][:2] == ("code", "files") and needle in errors[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("task", "loc"),
+    [
+        ({"operator": "python", "python_callable": "no_colon"}, ("python_callable",)),
+        ({"operator": "http", "url": "ftp://x"}, ("url",)),
+        (
+            {"operator": "http", "url": "http://x", "accepted_status_codes": [700]},
+            ("accepted_status_codes", 0),
+        ),
+        ({"operator": "empty", "bash_command": "x"}, ("bash_command",)),
+    ],
+)
+def test_operator_fields_are_checked(task, loc):
+    errors = errors_of({"dag_id": "d", "tasks": [{"task_id": "a", **task}]})
+    assert errors[0]["loc"] == ("tasks", 0, *loc)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import yaml
 
+from services.api.tests.serving import wait_serving
 from tradewind_api.main import serve as serve_api
 from tradewind_api.settings import ApiSettings
 from tradewind_core.broker import InMemoryBroker
@@ -38,16 +39,7 @@ async def api(pg_database, schema_prefix, service_ports):
     ]
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        for _ in range(200):
-            try:
-                if (await client.get("/monitor/health")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            for task in tasks:
-                if task.done():
-                    task.result()  # a service failed to start: show why
-            await asyncio.sleep(0.05)
+        await wait_serving(client, tasks)
         yield client
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 30)
@@ -102,7 +94,7 @@ async def test_versions_are_immutable_and_keyed_by_content(api):
     again = await api.post("/dags", json=SPEC)
     assert again.status_code == 200 and again.json()["latest_dag_version"] == first
     changed = await api.post("/dags", json={**SPEC, "tasks": [bash("extract")]})
-    assert changed.status_code == 200
+    assert changed.status_code == 201
     assert changed.json()["latest_dag_version"]["version_number"] == 2
     # A run triggered now is pinned to version 2.
     run = (await api.post("/dags/etl/dagRuns", json={"dag_run_id": "v2run"})).json()
@@ -210,6 +202,8 @@ async def test_health_reports_every_service(api):
         "status": "unhealthy",
         "live_workers": 0,
         "latest_worker_heartbeat": None,
+        "slots": 0,
+        "slots_in_use": 0,
     }
 
 
@@ -218,3 +212,15 @@ async def test_the_openapi_document_describes_the_spec(api):
     doc = (await api.get(f"{base}/openapi.json")).json()
     assert doc["paths"]["/api/v2/dags"]["post"]["operationId"] == "post_dag"
     assert "DagSpec" in doc["components"]["schemas"] and "BashTask" in doc["components"]["schemas"]
+
+
+async def test_the_openapi_document_marks_tradewind_extensions(api):
+    base = str(api.base_url).rstrip("/").removesuffix("/api/v2")
+    doc = (await api.get(f"{base}/openapi.json")).json()
+    workers = doc["paths"]["/api/v2/workers"]["get"]
+    assert workers["x-tradewind-extension"] is True
+    [tag] = workers["tags"]
+    assert "extension" in tag
+    assert any(t["name"] == tag and "Not part of Airflow" in t["description"] for t in doc["tags"])
+    for schema in ("PythonTask", "HttpTask", "EmptyTask", "CodeBundle", "XComResponseNative"):
+        assert schema in doc["components"]["schemas"]

@@ -75,7 +75,7 @@ async def env(pg_database, schema_prefix):
     await db.dispose()
 
 
-async def trigger(env, spec_data, run_id="r1", paused=False):
+async def trigger(env, spec_data, run_id="r1", paused=False, logical_date=None):
     db, catalog, _, loop = env
     spec = parse_dag_spec(spec_data)
     version = f"v-{spec.dag_id}"
@@ -89,7 +89,7 @@ async def trigger(env, spec_data, run_id="r1", paused=False):
             spec=spec,
             dag_version_id=version,
             run_id=run_id,
-            logical_date=None,
+            logical_date=logical_date,
             conf={},
             note=None,
             triggered_by="test",
@@ -267,7 +267,8 @@ async def test_pausing_a_dag_holds_its_running_run(env):
     await finish(env, [a])  # the running task finishes, but nothing new is queued
     await asyncio.sleep(0.5)
     assert len(dispatcher.sent) == 1
-    assert await states(env, "hold") == ("running", {"a": ("success", 1), "b": (None, 0)})
+    # b is ready (scheduled, Airflow's meaning) but gets no slot while the DAG is paused.
+    assert await states(env, "hold") == ("running", {"a": ("success", 1), "b": ("scheduled", 0)})
     async with db.transaction() as session:
         await runs.register_dag(session, dag_id="hold", dag_version_id="v-hold", is_paused=False)
     loop.dag_changed("hold")
@@ -293,3 +294,20 @@ async def test_a_stream_of_events_does_not_starve_the_sweep(env):
         loop.dag_changed("nobody")
         await asyncio.sleep(0.05)
     assert await heartbeat() > before
+
+
+async def test_a_run_past_its_dagrun_timeout_fails_and_its_dag_hears_of_it(env):
+    _, _, dispatcher, loop = env
+    heard: list[set[str]] = []
+    loop.run_finished_listeners.append(lambda dags: heard.append(set(dags)))
+    spec = {"dag_id": "slow", "dagrun_timeout": 0.5, "max_active_runs": 1, "tasks": [bash("a")]}
+    await trigger(env, spec, run_id="r1")
+    await trigger(env, spec, run_id="r2")
+    [first] = await dispatcher.wait_for(1)
+    assert first.dag_run_id == "r1"  # and it never reports: the timeout ends the run
+    [_, second] = await dispatcher.wait_for(2, timeout=10)
+    assert second.dag_run_id == "r2"
+    state, tis = await states(env, "slow", "r1")
+    assert (state, tis["a"][0]) == ("failed", "skipped")
+    # The schedule loop learns of it as of any run that ends: room under max_active_runs.
+    assert any("slow" in dags for dags in heard)

@@ -4,6 +4,7 @@ on every server, graceful stop, domain errors turned into status codes in one pl
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
@@ -27,12 +28,19 @@ _CHANNEL_OPTIONS = [
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    # A restarted peer is found again within a second, not after gRPC's default backoff
+    # (which grows to two minutes while the peer is down).
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
 ]
 
 # Servers accept the clients' keepalive pings (every 20 s, idle or not) instead of
-# answering them with GOAWAY "too_many_pings".
+# answering them with GOAWAY "too_many_pings". SO_REUSEPORT is off: with it, a second
+# process on the same address would silently share the port and take half the calls.
 _SERVER_OPTIONS = [
     *_CHANNEL_OPTIONS,
+    ("grpc.so_reuseport", 0),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
 ]
@@ -56,7 +64,9 @@ def maps_domain_errors(method: F) -> F:
 class GrpcServer:
     """A grpc.aio server with the standard health service and reflection."""
 
-    def __init__(self, bind: str, service_names: Iterable[str]) -> None:
+    def __init__(self, bind: str, service_names: Iterable[str], *, setting: str = "") -> None:
+        """`setting` names the configuration that chooses this address, for the error a
+        person sees when the port is taken."""
         self.server = grpc.aio.server(options=_SERVER_OPTIONS)
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -64,9 +74,13 @@ class GrpcServer:
         reflection.enable_server_reflection(
             [*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )
-        self.port = self.server.add_insecure_port(bind)
+        try:
+            self.port = self.server.add_insecure_port(bind)
+        except RuntimeError:  # grpcio >= 1.60 raises instead of returning 0
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot bind gRPC server to {bind}")
+            hint = f"; choose another with {setting}" if setting else ""
+            raise OSError(f"cannot listen on {bind}: the port is in use or not ours{hint}")
 
     async def start(self) -> None:
         await self.server.start()
@@ -78,8 +92,14 @@ class GrpcServer:
         await self.server.stop(grace)
 
 
+# An address naming several servers (a DNS name with several records, or
+# "ipv4:10.0.0.1:50052,10.0.0.2:50052") spreads calls over all of them, not only the
+# first: every scheduler replica hears events and requests, not just one.
+_ROUND_ROBIN = ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]}))
+
+
 def channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=_CHANNEL_OPTIONS)
+    return grpc.aio.insecure_channel(address, options=[*_CHANNEL_OPTIONS, _ROUND_ROBIN])
 
 
 async def check_health(address: str, timeout: float = 2.0) -> bool:

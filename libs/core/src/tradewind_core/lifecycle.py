@@ -19,13 +19,27 @@ async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
     return True
 
 
+class StopSignal(asyncio.Event):
+    """Set by the first signal: finish the work in hand. `urgent` is set by the second:
+    stop the work in hand too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urgent = asyncio.Event()
+
+    def signal(self) -> None:
+        if self.is_set():
+            self.urgent.set()
+        self.set()
+
+
 async def serve_until_signalled(*services: Service) -> None:
     """Runs the services side by side; the first signal sets `stop` for them all, and
-    each finishes its work in hand before returning."""
-    stop = asyncio.Event()
+    each finishes its work in hand before returning; a second signal sets `stop.urgent`."""
+    stop = StopSignal()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stop.signal)
     tasks = [asyncio.create_task(service(stop)) for service in services]
     try:
         # If one service fails, stop the others rather than run half a system.

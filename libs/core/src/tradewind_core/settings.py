@@ -7,6 +7,7 @@ are calls, never shared tables.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,11 @@ class CommonSettings(BaseSettings):
     grpc_listen_host: str = Field(
         default="127.0.0.1", description="Interface the gRPC servers bind (0.0.0.0 in containers)."
     )
+    http_listen_host: str = Field(
+        default="127.0.0.1",
+        description="Interface the scheduler's, dispatcher's and worker's HTTP surfaces "
+        "(health, metrics, introspection) bind (0.0.0.0 in containers).",
+    )
     api_grpc_address: str = "127.0.0.1:50051"
     scheduler_address: str = "127.0.0.1:50052"
     dispatcher_address: str = "127.0.0.1:50053"
@@ -60,9 +66,11 @@ class CommonSettings(BaseSettings):
     @field_validator("api_grpc_address", "scheduler_address", "dispatcher_address")
     @classmethod
     def _host_and_port(cls, value: str) -> str:
+        if value.startswith(("unix:/", "unix-abstract:")) and len(value) > len("unix:/"):
+            return value
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected host:port, got {value!r}")
+            raise ValueError(f"expected host:port or unix:/path, got {value!r}")
         return value
 
     @field_validator("database_url")
@@ -90,6 +98,20 @@ class CommonSettings(BaseSettings):
     def schema_for(self, service: str) -> str:
         return f"{self.database_schema_prefix}{service}"
 
-    @staticmethod
-    def port_of(address: str) -> int:
-        return int(address.rpartition(":")[2])
+    def listen_address(self, address: str) -> str:
+        """Where a server for `address` binds: its port on `grpc_listen_host`, or the same
+        Unix socket (standalone keeps its internal services off the network)."""
+        if address.startswith("unix"):
+            return address
+        return f"{self.grpc_listen_host}:{address.rpartition(':')[2]}"
+
+
+def local_socket_address(home: Path, service: str) -> str:
+    """A Unix socket under `home` for one internal service; an abstract socket named after
+    `home` when the path would pass the 107-byte limit of socket paths."""
+    path = home / "run" / f"{service}.sock"
+    if len(str(path)) <= 100:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"unix:{path}"
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:16]
+    return f"unix-abstract:tradewind-{digest}-{service}"

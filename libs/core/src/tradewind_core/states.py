@@ -15,6 +15,9 @@ class TaskInstanceState(StrEnum):
     UP_FOR_RETRY = "up_for_retry"
     UPSTREAM_FAILED = "upstream_failed"
     SKIPPED = "skipped"
+    # Cleared while its try was queued or running: that try is being stopped, and the
+    # next one starts only once it has ended (Airflow's meaning), so the two never overlap.
+    RESTARTING = "restarting"
 
 
 class DagRunState(StrEnum):
@@ -36,6 +39,8 @@ _TI_MOVES: dict[TaskInstanceState | None, frozenset[TaskInstanceState]] = {
     TI.QUEUED: frozenset({TI.RUNNING, TI.SUCCESS, TI.FAILED, TI.SKIPPED, TI.UP_FOR_RETRY}),
     TI.RUNNING: frozenset({TI.SUCCESS, TI.FAILED, TI.SKIPPED, TI.UP_FOR_RETRY}),
     TI.UP_FOR_RETRY: frozenset({TI.SCHEDULED}),
+    # Its stopped try reported its end: it is cleared (no state) and runs again.
+    TI.RESTARTING: frozenset({None}),  # type: ignore[arg-type]
     TI.SUCCESS: frozenset(),
     TI.FAILED: frozenset(),
     TI.UPSTREAM_FAILED: frozenset(),
@@ -45,8 +50,32 @@ _TI_MOVES: dict[TaskInstanceState | None, frozenset[TaskInstanceState]] = {
 _RUN_MOVES: dict[DagRunState, frozenset[DagRunState]] = {
     DagRunState.QUEUED: frozenset({DagRunState.RUNNING}),
     DagRunState.RUNNING: frozenset({DagRunState.SUCCESS, DagRunState.FAILED}),
-    DagRunState.SUCCESS: frozenset(),
-    DagRunState.FAILED: frozenset(),
+    # A finished run that is cleared (reprocessed) runs again.
+    DagRunState.SUCCESS: frozenset({DagRunState.QUEUED}),
+    DagRunState.FAILED: frozenset({DagRunState.QUEUED}),
+}
+# Moves a person makes through the API (and a run that ends early, marked failed or timed
+# out, makes for its task instances), on top of the scheduler's own: marking settles a
+# task instance from any other state; clearing returns it to no state so it runs again,
+# except that a queued or running one first goes to restarting until its try has ended;
+# a run may be marked success, failed or queued from any other state (queued sends a
+# finished run back to the scheduler, as clearing its tasks does).
+MARKABLE_TI_STATES = frozenset({TI.SUCCESS, TI.FAILED, TI.SKIPPED})
+MARKABLE_RUN_STATES = frozenset({DagRunState.QUEUED, DagRunState.SUCCESS, DagRunState.FAILED})
+_TRY_OPEN = frozenset({TI.QUEUED, TI.RUNNING})
+_MANUAL_TI_MOVES: dict[TaskInstanceState | None, frozenset[TaskInstanceState | None]] = {
+    current: (MARKABLE_TI_STATES - {current})
+    | (
+        {TI.RESTARTING}
+        if current in _TRY_OPEN
+        else set()
+        if current is TI.RESTARTING  # being cleared already
+        else {None}
+    )  # type: ignore[operator]
+    for current in [None, *TaskInstanceState]
+}
+_MANUAL_RUN_MOVES: dict[DagRunState, frozenset[DagRunState]] = {
+    current: MARKABLE_RUN_STATES - {current} for current in DagRunState
 }
 
 
@@ -55,15 +84,27 @@ class IllegalTransition(Exception):
         super().__init__(f"{what} cannot move from {current or 'none'} to {target}")
 
 
-def can_move_task(current: TaskInstanceState | None, target: TaskInstanceState) -> bool:
-    return target in _TI_MOVES[current]
+def can_move_task(
+    current: TaskInstanceState | None,
+    target: TaskInstanceState | None,
+    *,
+    manual: bool = False,
+) -> bool:
+    """`target` None is a clear. `manual`: a person's move (or a run ending early)."""
+    moves = _MANUAL_TI_MOVES if manual else _TI_MOVES
+    return target in moves[current]
 
 
-def check_task_move(current: TaskInstanceState | None, target: TaskInstanceState) -> None:
-    if not can_move_task(current, target):
-        raise IllegalTransition("task instance", current, target)
+def check_task_move(
+    current: TaskInstanceState | None,
+    target: TaskInstanceState | None,
+    *,
+    manual: bool = False,
+) -> None:
+    if not can_move_task(current, target, manual=manual):
+        raise IllegalTransition("task instance", current, target or "none (cleared)")
 
 
-def check_run_move(current: DagRunState, target: DagRunState) -> None:
-    if target not in _RUN_MOVES[current]:
+def check_run_move(current: DagRunState, target: DagRunState, *, manual: bool = False) -> None:
+    if target not in (_MANUAL_RUN_MOVES if manual else _RUN_MOVES)[current]:
         raise IllegalTransition("DAG run", current, target)

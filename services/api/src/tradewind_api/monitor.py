@@ -15,6 +15,7 @@ from tradewind_api.schemas import (
     DispatcherInfoResponse,
     HealthInfoResponse,
     SchedulerInfoResponse,
+    SetAsideRunInfo,
     WorkersInfoResponse,
 )
 from tradewind_core.errors import TradewindError
@@ -43,7 +44,21 @@ async def _scheduler(ctx: AppContext) -> SchedulerInfoResponse:
     beat = from_timestamp(reply, "latest_scheduler_heartbeat")
     limit = timedelta(seconds=ctx.settings.api_scheduler_heartbeat_timeout)
     fresh = beat is not None and utcnow() - beat < limit
-    return SchedulerInfoResponse(status=_status(fresh), latest_scheduler_heartbeat=beat)
+    return SchedulerInfoResponse(
+        status=_status(fresh),
+        latest_scheduler_heartbeat=beat,
+        set_aside_runs=[
+            SetAsideRunInfo(
+                dag_id=run.dag_id,
+                dag_run_id=run.dag_run_id,
+                reason=run.reason,
+                failures=run.failures,
+                next_attempt_at=from_timestamp(run, "next_attempt_at"),
+            )
+            for run in reply.set_aside_runs
+        ],
+        set_aside_total=reply.set_aside_total,
+    )
 
 
 async def _dispatcher_and_workers(
@@ -66,6 +81,8 @@ async def _dispatcher_and_workers(
             status=_status(reply.live_workers > 0),
             live_workers=reply.live_workers,
             latest_worker_heartbeat=from_timestamp(reply, "latest_worker_heartbeat"),
+            slots=reply.worker_slots,
+            slots_in_use=reply.worker_slots_in_use,
         ),
     )
 

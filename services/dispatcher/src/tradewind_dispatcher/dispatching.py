@@ -7,13 +7,14 @@ resends). Both land here."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tradewind.dispatch.v1 import dispatch_pb2
 from tradewind_core.db import Database
 from tradewind_core.errors import InvalidArgument
 from tradewind_core.logging import get_logger
-from tradewind_dispatcher import attempts
+from tradewind_dispatcher import attempts, outbox
+from tradewind_dispatcher.empty_tasks import settle_empty
 from tradewind_dispatcher.publisher import Publisher
 
 log = get_logger(__name__)
@@ -58,6 +59,8 @@ class Dispatching:
     def __init__(self, db: Database, publisher: Publisher) -> None:
         self._db = db
         self._publisher = publisher
+        # Set to the forwarder's wake: attempts settled here (empty tasks) have events.
+        self.on_events: Callable[[list], None] | None = None
 
     async def dispatch(self, tasks: Sequence[dispatch_pb2.TaskDispatch]) -> int:
         """Returns how many attempts were new (tasks already dispatched are skipped)."""
@@ -66,8 +69,11 @@ class Dispatching:
             return 0
         async with self._db.transaction() as session:
             created = await attempts.record_attempts(session, items)
+            to_publish = await settle_empty(session, created)
+        if len(to_publish) < len(created) and self.on_events is not None:
+            self.on_events(outbox.new_rows(session))
         # Published after the commit, so a worker can always find the attempt it claims.
-        await self._publisher.publish(created)
+        await self._publisher.publish(to_publish)
         for a in created:
             log.info(
                 "attempt dispatched",

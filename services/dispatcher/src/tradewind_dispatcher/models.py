@@ -62,6 +62,8 @@ class Worker(DispatcherModel, table=True):
     queues: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     concurrency: int = 0
     running: int = 0
+    # The running process behind this worker id (see workers.record_heartbeat).
+    incarnation: str | None = Field(default=None, max_length=36)
     first_seen: datetime | None = _ts(nullable=False)
     last_heartbeat: datetime | None = _ts(nullable=False)
 
@@ -86,3 +88,36 @@ class SchedulerOutbox(DispatcherModel, table=True):
 
 
 metadata = DispatcherModel.metadata
+
+
+class XCom(DispatcherModel, table=True):
+    """A JSON value a task passed on (its return value, or one it pushed), read by later
+    tasks of the same run and through the REST API."""
+
+    __tablename__ = "xcom"
+    dag_id: str = Field(primary_key=True, max_length=250)
+    run_id: str = Field(primary_key=True, max_length=250)
+    task_id: str = Field(primary_key=True, max_length=250)
+    map_index: int = Field(default=-1, primary_key=True)
+    key: str = Field(primary_key=True, max_length=512)
+    value: str = Field(sa_column=Column(Text, nullable=False))  # JSON text, as pushed
+    attempt_id: str = Field(max_length=36)
+    timestamp: datetime | None = _ts(nullable=False)
+
+
+class TaskLogChunk(DispatcherModel, table=True):
+    """A batch of one try's log lines ({timestamp, level, event} each), as the worker
+    shipped it; read in id order, which is the continuation token."""
+
+    __tablename__ = "task_log_chunk"
+    __table_args__ = (
+        Index("task_log_chunk_batch_key", "attempt_id", "batch", unique=True),
+        Index("task_log_chunk_attempt_idx", "attempt_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(max_length=36)
+    # The worker's batch number (a resent batch is stored once); null for notes.
+    batch: int | None = None
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    size_bytes: int
+    created_at: datetime | None = _ts(nullable=False)

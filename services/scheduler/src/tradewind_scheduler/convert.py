@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tradewind.scheduler.v1 import scheduler_pb2
+from tradewind_core.errors import InvalidArgument
 from tradewind_core.timeutil import to_timestamp
-from tradewind_scheduler.models import DagRun, TaskInstance
+from tradewind_scheduler.models import DagRun, TaskInstance, TaskInstanceHistory
+
+
+def json_object(text: str, field: str) -> dict[str, Any]:
+    """A JSON object carried as text in a request (a run's conf); empty text is {}."""
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"{field} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"{field} must be a JSON object")
+    return value
 
 
 def run_to_proto(run: DagRun) -> scheduler_pb2.DagRun:
@@ -24,12 +37,16 @@ def run_to_proto(run: DagRun) -> scheduler_pb2.DagRun:
         conf_json=json.dumps(run.conf or {}),
         note=run.note or "",
         triggered_by=run.triggered_by,
+        data_interval_start=to_timestamp(run.data_interval_start),
+        data_interval_end=to_timestamp(run.data_interval_end),
     )
 
 
-def ti_to_proto(ti: TaskInstance, dag_version_id: str) -> scheduler_pb2.TaskInstance:
+def ti_to_proto(
+    ti: TaskInstance | TaskInstanceHistory, dag_version_id: str
+) -> scheduler_pb2.TaskInstance:
     return scheduler_pb2.TaskInstance(
-        id=ti.id,
+        id=ti.task_instance_id if isinstance(ti, TaskInstanceHistory) else ti.id,
         dag_id=ti.dag_id,
         dag_run_id=ti.run_id,
         task_id=ti.task_id,
@@ -49,4 +66,6 @@ def ti_to_proto(ti: TaskInstance, dag_version_id: str) -> scheduler_pb2.TaskInst
         priority_weight=ti.priority_weight,
         operator=ti.operator,
         dag_version_id=dag_version_id,
+        note=getattr(ti, "note", None) or "",
+        failure_reason=ti.failure_reason or "",
     )

@@ -34,6 +34,7 @@ async def register_dag(
         dag.latest_version_id = dag_version_id
         dag.is_paused = is_paused
         dag.updated_at = utcnow()
+        dag.next_dagrun_stale = True  # the schedule loop works out next_dagrun* again
     await session.flush()
 
 
@@ -48,8 +49,15 @@ async def create_run(
     note: str | None,
     triggered_by: str,
     run_type: str = "manual",
+    data_interval: tuple[datetime, datetime] | None = None,
+    run_after: datetime | None = None,
 ) -> DagRun:
+    """A queued run with its task instances. A run with a logical date and no data
+    interval gets the zero-length one at its logical date (Airflow 3's trigger timetables
+    infer the same for manual runs)."""
     now = utcnow()
+    if logical_date is not None and data_interval is None:
+        data_interval = (logical_date, logical_date)
     if not run_id:
         run_id = f"{run_type}__{(logical_date or now).isoformat()}"
     existing = await session.scalar(
@@ -65,7 +73,9 @@ async def create_run(
         run_type=run_type,
         triggered_by=triggered_by,
         logical_date=logical_date,
-        run_after=logical_date or now,
+        data_interval_start=data_interval[0] if data_interval else None,
+        data_interval_end=data_interval[1] if data_interval else None,
+        run_after=run_after or logical_date or now,
         queued_at=now,
         conf=conf,
         note=note,
@@ -73,8 +83,11 @@ async def create_run(
     session.add(run)
     try:
         await session.flush()
-    except IntegrityError:  # a concurrent trigger with the same run id won the race
-        raise AlreadyExists(f"DAG run {run_id!r} of DAG {spec.dag_id!r} already exists") from None
+    except IntegrityError:  # a concurrent run with the same run id or logical date won
+        when = f" or logical date {logical_date.isoformat()}" if logical_date else ""
+        raise AlreadyExists(
+            f"a DAG run of DAG {spec.dag_id!r} with run id {run_id!r}{when} already exists"
+        ) from None
     for task in spec.tasks:
         session.add(
             TaskInstance(
@@ -88,7 +101,7 @@ async def create_run(
                 queue=task.queue,
                 pool=task.pool,
                 pool_slots=task.pool_slots,
-                priority_weight=task.priority_weight,
+                priority_weight=spec.priority_weights[task.task_id],
             )
         )
     await session.flush()

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tradewind/dispatch/v1/dispatch.proto\x12\x15tradewind.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x01\n\x0cTaskDispatch\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\x12\x0e\n\x06\x64\x61g_id\x18\x03 \x01(\t\x12\x12\n\ndag_run_id\x18\x04 \x01(\t\x12\x0f\n\x07task_id\x18\x05 \x01(\t\x12\x11\n\tmap_index\x18\x06 \x01(\x05\x12\r\n\x05queue\x18\x07 \x01(\t\x12\x17\n\x0fpriority_weight\x18\x08 \x01(\x05\x12\x11\n\ttask_json\x18\t \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\n \x01(\t\"J\n\x14\x44ispatchTasksRequest\x12\x32\n\x05tasks\x18\x01 \x03(\x0b\x32#.tradewind.dispatch.v1.TaskDispatch\"+\n\x15\x44ispatchTasksResponse\x12\x12\n\ndispatched\x18\x01 \x01(\x05\"\x1c\n\x1aGetDispatcherStatusRequest\"\xc4\x01\n\x1bGetDispatcherStatusResponse\x12\x14\n\x0clive_workers\x18\x01 \x01(\x05\x12@\n\x17latest_worker_heartbeat\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x17\n\x0fqueued_attempts\x18\x03 \x01(\x05\x12\x18\n\x10running_attempts\x18\x04 \x01(\x05\x42\x1a\n\x18_latest_worker_heartbeat\"A\n\x11GetTaskLogRequest\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\"4\n\x12GetTaskLogResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t2\xde\x02\n\x0f\x44ispatchService\x12j\n\rDispatchTasks\x12+.tradewind.dispatch.v1.DispatchTasksRequest\x1a,.tradewind.dispatch.v1.DispatchTasksResponse\x12|\n\x13GetDispatcherStatus\x12\x31.tradewind.dispatch.v1.GetDispatcherStatusRequest\x1a\x32.tradewind.dispatch.v1.GetDispatcherStatusResponse\x12\x61\n\nGetTaskLog\x12(.tradewind.dispatch.v1.GetTaskLogRequest\x1a).tradewind.dispatch.v1.GetTaskLogResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tradewind/dispatch/v1/dispatch.proto\x12\x15tradewind.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x01\n\x0cTaskDispatch\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\x12\x0e\n\x06\x64\x61g_id\x18\x03 \x01(\t\x12\x12\n\ndag_run_id\x18\x04 \x01(\t\x12\x0f\n\x07task_id\x18\x05 \x01(\t\x12\x11\n\tmap_index\x18\x06 \x01(\x05\x12\r\n\x05queue\x18\x07 \x01(\t\x12\x17\n\x0fpriority_weight\x18\x08 \x01(\x05\x12\x11\n\ttask_json\x18\t \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\n \x01(\t\"J\n\x14\x44ispatchTasksRequest\x12\x32\n\x05tasks\x18\x01 \x03(\x0b\x32#.tradewind.dispatch.v1.TaskDispatch\"+\n\x15\x44ispatchTasksResponse\x12\x12\n\ndispatched\x18\x01 \x01(\x05\"\x1c\n\x1aGetDispatcherStatusRequest\"\xf7\x01\n\x1bGetDispatcherStatusResponse\x12\x14\n\x0clive_workers\x18\x01 \x01(\x05\x12@\n\x17latest_worker_heartbeat\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x88\x01\x01\x12\x17\n\x0fqueued_attempts\x18\x03 \x01(\x05\x12\x18\n\x10running_attempts\x18\x04 \x01(\x05\x12\x14\n\x0cworker_slots\x18\x05 \x01(\x05\x12\x1b\n\x13worker_slots_in_use\x18\x06 \x01(\x05\x42\x1a\n\x18_latest_worker_heartbeat\"A\n\x11GetTaskLogRequest\x12\x18\n\x10task_instance_id\x18\x01 \x01(\t\x12\x12\n\ntry_number\x18\x02 \x01(\x05\"4\n\x12GetTaskLogResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t2\xde\x02\n\x0f\x44ispatchService\x12j\n\rDispatchTasks\x12+.tradewind.dispatch.v1.DispatchTasksRequest\x1a,.tradewind.dispatch.v1.DispatchTasksResponse\x12|\n\x13GetDispatcherStatus\x12\x31.tradewind.dispatch.v1.GetDispatcherStatusRequest\x1a\x32.tradewind.dispatch.v1.GetDispatcherStatusResponse\x12\x61\n\nGetTaskLog\x12(.tradewind.dispatch.v1.GetTaskLogRequest\x1a).tradewind.dispatch.v1.GetTaskLogResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,11 +41,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETDISPATCHERSTATUSREQUEST']._serialized_start=433
   _globals['_GETDISPATCHERSTATUSREQUEST']._serialized_end=461
   _globals['_GETDISPATCHERSTATUSRESPONSE']._serialized_start=464
-  _globals['_GETDISPATCHERSTATUSRESPONSE']._serialized_end=660
-  _globals['_GETTASKLOGREQUEST']._serialized_start=662
-  _globals['_GETTASKLOGREQUEST']._serialized_end=727
-  _globals['_GETTASKLOGRESPONSE']._serialized_start=729
-  _globals['_GETTASKLOGRESPONSE']._serialized_end=781
-  _globals['_DISPATCHSERVICE']._serialized_start=784
-  _globals['_DISPATCHSERVICE']._serialized_end=1134
+  _globals['_GETDISPATCHERSTATUSRESPONSE']._serialized_end=711
+  _globals['_GETTASKLOGREQUEST']._serialized_start=713
+  _globals['_GETTASKLOGREQUEST']._serialized_end=778
+  _globals['_GETTASKLOGRESPONSE']._serialized_start=780
+  _globals['_GETTASKLOGRESPONSE']._serialized_end=832
+  _globals['_DISPATCHSERVICE']._serialized_start=835
+  _globals['_DISPATCHSERVICE']._serialized_end=1185
 # @@protoc_insertion_point(module_scope)

@@ -50,16 +50,20 @@ class GetDispatcherStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetDispatcherStatusResponse(_message.Message):
-    __slots__ = ("live_workers", "latest_worker_heartbeat", "queued_attempts", "running_attempts")
+    __slots__ = ("live_workers", "latest_worker_heartbeat", "queued_attempts", "running_attempts", "worker_slots", "worker_slots_in_use")
     LIVE_WORKERS_FIELD_NUMBER: _ClassVar[int]
     LATEST_WORKER_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     QUEUED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_SLOTS_IN_USE_FIELD_NUMBER: _ClassVar[int]
     live_workers: int
     latest_worker_heartbeat: _timestamp_pb2.Timestamp
     queued_attempts: int
     running_attempts: int
-    def __init__(self, live_workers: _Optional[int] = ..., latest_worker_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_attempts: _Optional[int] = ..., running_attempts: _Optional[int] = ...) -> None: ...
+    worker_slots: int
+    worker_slots_in_use: int
+    def __init__(self, live_workers: _Optional[int] = ..., latest_worker_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_attempts: _Optional[int] = ..., running_attempts: _Optional[int] = ..., worker_slots: _Optional[int] = ..., worker_slots_in_use: _Optional[int] = ...) -> None: ...
 
 class GetTaskLogRequest(_message.Message):
     __slots__ = ("task_instance_id", "try_number")

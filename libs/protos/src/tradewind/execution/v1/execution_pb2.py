@@ -24,35 +24,35 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tradewind/execution/v1/execution.proto\x12\x16tradewind.execution.v1\"s\n\x16WorkerHeartbeatRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\x0e\n\x06queues\x18\x03 \x03(\t\x12\x13\n\x0b\x63oncurrency\x18\x04 \x01(\x05\x12\x0f\n\x07running\x18\x05 \x01(\x05\"\x19\n\x17WorkerHeartbeatResponse\"N\n\x13\x43laimAttemptRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\"\x9f\x01\n\x14\x43laimAttemptResponse\x12\x15\n\rfencing_token\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x61g_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\x12\n\ntry_number\x18\x05 \x01(\x05\x12\x11\n\ttask_json\x18\x06 \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\x07 \x01(\t\"Q\n\x17HeartbeatAttemptRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\x05\"0\n\x18HeartbeatAttemptResponse\x12\x14\n\x0ckeep_running\x18\x01 \x01(\x08\"K\n\x10\x41ppendLogRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"\x13\n\x11\x41ppendLogResponse\"\xa9\x01\n\x13ReportResultRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x37\n\x07outcome\x18\x03 \x01(\x0e\x32&.tradewind.execution.v1.AttemptOutcome\x12\x11\n\texit_code\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0b\n\x03pid\x18\x06 \x01(\x05\"\x16\n\x14ReportResultResponse*\x87\x01\n\x0e\x41ttemptOutcome\x12\x1f\n\x1b\x41TTEMPT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SUCCESS\x10\x01\x12\x1a\n\x16\x41TTEMPT_OUTCOME_FAILED\x10\x02\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SKIPPED\x10\x03\x32\xb9\x04\n\x14TaskExecutionService\x12r\n\x0fWorkerHeartbeat\x12..tradewind.execution.v1.WorkerHeartbeatRequest\x1a/.tradewind.execution.v1.WorkerHeartbeatResponse\x12i\n\x0c\x43laimAttempt\x12+.tradewind.execution.v1.ClaimAttemptRequest\x1a,.tradewind.execution.v1.ClaimAttemptResponse\x12u\n\x10HeartbeatAttempt\x12/.tradewind.execution.v1.HeartbeatAttemptRequest\x1a\x30.tradewind.execution.v1.HeartbeatAttemptResponse\x12`\n\tAppendLog\x12(.tradewind.execution.v1.AppendLogRequest\x1a).tradewind.execution.v1.AppendLogResponse\x12i\n\x0cReportResult\x12+.tradewind.execution.v1.ReportResultRequest\x1a,.tradewind.execution.v1.ReportResultResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&tradewind/execution/v1/execution.proto\x12\x16tradewind.execution.v1\"\x88\x01\n\x16WorkerHeartbeatRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\x0e\n\x06queues\x18\x03 \x03(\t\x12\x13\n\x0b\x63oncurrency\x18\x04 \x01(\x05\x12\x0f\n\x07running\x18\x05 \x01(\x05\x12\x13\n\x0bincarnation\x18\x06 \x01(\t\"4\n\x17WorkerHeartbeatResponse\x12\x19\n\x11released_attempts\x18\x01 \x01(\x05\"N\n\x13\x43laimAttemptRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\"\x9f\x01\n\x14\x43laimAttemptResponse\x12\x15\n\rfencing_token\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x61g_id\x18\x02 \x01(\t\x12\x12\n\ndag_run_id\x18\x03 \x01(\t\x12\x0f\n\x07task_id\x18\x04 \x01(\t\x12\x12\n\ntry_number\x18\x05 \x01(\x05\x12\x11\n\ttask_json\x18\x06 \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\x07 \x01(\t\"Q\n\x17HeartbeatAttemptRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\x05\"0\n\x18HeartbeatAttemptResponse\x12\x14\n\x0ckeep_running\x18\x01 \x01(\x08\"K\n\x10\x41ppendLogRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"\x13\n\x11\x41ppendLogResponse\"\xa9\x01\n\x13ReportResultRequest\x12\x12\n\nattempt_id\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\t\x12\x37\n\x07outcome\x18\x03 \x01(\x0e\x32&.tradewind.execution.v1.AttemptOutcome\x12\x11\n\texit_code\x18\x04 \x01(\x05\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0b\n\x03pid\x18\x06 \x01(\x05\"\x16\n\x14ReportResultResponse*\x87\x01\n\x0e\x41ttemptOutcome\x12\x1f\n\x1b\x41TTEMPT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SUCCESS\x10\x01\x12\x1a\n\x16\x41TTEMPT_OUTCOME_FAILED\x10\x02\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SKIPPED\x10\x03\x32\xb9\x04\n\x14TaskExecutionService\x12r\n\x0fWorkerHeartbeat\x12..tradewind.execution.v1.WorkerHeartbeatRequest\x1a/.tradewind.execution.v1.WorkerHeartbeatResponse\x12i\n\x0c\x43laimAttempt\x12+.tradewind.execution.v1.ClaimAttemptRequest\x1a,.tradewind.execution.v1.ClaimAttemptResponse\x12u\n\x10HeartbeatAttempt\x12/.tradewind.execution.v1.HeartbeatAttemptRequest\x1a\x30.tradewind.execution.v1.HeartbeatAttemptResponse\x12`\n\tAppendLog\x12(.tradewind.execution.v1.AppendLogRequest\x1a).tradewind.execution.v1.AppendLogResponse\x12i\n\x0cReportResult\x12+.tradewind.execution.v1.ReportResultRequest\x1a,.tradewind.execution.v1.ReportResultResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tradewind.execution.v1.execution_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ATTEMPTOUTCOME']._serialized_start=880
-  _globals['_ATTEMPTOUTCOME']._serialized_end=1015
-  _globals['_WORKERHEARTBEATREQUEST']._serialized_start=66
-  _globals['_WORKERHEARTBEATREQUEST']._serialized_end=181
-  _globals['_WORKERHEARTBEATRESPONSE']._serialized_start=183
-  _globals['_WORKERHEARTBEATRESPONSE']._serialized_end=208
-  _globals['_CLAIMATTEMPTREQUEST']._serialized_start=210
-  _globals['_CLAIMATTEMPTREQUEST']._serialized_end=288
-  _globals['_CLAIMATTEMPTRESPONSE']._serialized_start=291
-  _globals['_CLAIMATTEMPTRESPONSE']._serialized_end=450
-  _globals['_HEARTBEATATTEMPTREQUEST']._serialized_start=452
-  _globals['_HEARTBEATATTEMPTREQUEST']._serialized_end=533
-  _globals['_HEARTBEATATTEMPTRESPONSE']._serialized_start=535
-  _globals['_HEARTBEATATTEMPTRESPONSE']._serialized_end=583
-  _globals['_APPENDLOGREQUEST']._serialized_start=585
-  _globals['_APPENDLOGREQUEST']._serialized_end=660
-  _globals['_APPENDLOGRESPONSE']._serialized_start=662
-  _globals['_APPENDLOGRESPONSE']._serialized_end=681
-  _globals['_REPORTRESULTREQUEST']._serialized_start=684
-  _globals['_REPORTRESULTREQUEST']._serialized_end=853
-  _globals['_REPORTRESULTRESPONSE']._serialized_start=855
-  _globals['_REPORTRESULTRESPONSE']._serialized_end=877
-  _globals['_TASKEXECUTIONSERVICE']._serialized_start=1018
-  _globals['_TASKEXECUTIONSERVICE']._serialized_end=1587
+  _globals['_ATTEMPTOUTCOME']._serialized_start=929
+  _globals['_ATTEMPTOUTCOME']._serialized_end=1064
+  _globals['_WORKERHEARTBEATREQUEST']._serialized_start=67
+  _globals['_WORKERHEARTBEATREQUEST']._serialized_end=203
+  _globals['_WORKERHEARTBEATRESPONSE']._serialized_start=205
+  _globals['_WORKERHEARTBEATRESPONSE']._serialized_end=257
+  _globals['_CLAIMATTEMPTREQUEST']._serialized_start=259
+  _globals['_CLAIMATTEMPTREQUEST']._serialized_end=337
+  _globals['_CLAIMATTEMPTRESPONSE']._serialized_start=340
+  _globals['_CLAIMATTEMPTRESPONSE']._serialized_end=499
+  _globals['_HEARTBEATATTEMPTREQUEST']._serialized_start=501
+  _globals['_HEARTBEATATTEMPTREQUEST']._serialized_end=582
+  _globals['_HEARTBEATATTEMPTRESPONSE']._serialized_start=584
+  _globals['_HEARTBEATATTEMPTRESPONSE']._serialized_end=632
+  _globals['_APPENDLOGREQUEST']._serialized_start=634
+  _globals['_APPENDLOGREQUEST']._serialized_end=709
+  _globals['_APPENDLOGRESPONSE']._serialized_start=711
+  _globals['_APPENDLOGRESPONSE']._serialized_end=730
+  _globals['_REPORTRESULTREQUEST']._serialized_start=733
+  _globals['_REPORTRESULTREQUEST']._serialized_end=902
+  _globals['_REPORTRESULTRESPONSE']._serialized_start=904
+  _globals['_REPORTRESULTRESPONSE']._serialized_end=926
+  _globals['_TASKEXECUTIONSERVICE']._serialized_start=1067
+  _globals['_TASKEXECUTIONSERVICE']._serialized_end=1636
 # @@protoc_insertion_point(module_scope)

@@ -19,22 +19,26 @@ ATTEMPT_OUTCOME_FAILED: AttemptOutcome
 ATTEMPT_OUTCOME_SKIPPED: AttemptOutcome
 
 class WorkerHeartbeatRequest(_message.Message):
-    __slots__ = ("worker_id", "hostname", "queues", "concurrency", "running")
+    __slots__ = ("worker_id", "hostname", "queues", "concurrency", "running", "incarnation")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     QUEUES_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
+    INCARNATION_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     hostname: str
     queues: _containers.RepeatedScalarFieldContainer[str]
     concurrency: int
     running: int
-    def __init__(self, worker_id: _Optional[str] = ..., hostname: _Optional[str] = ..., queues: _Optional[_Iterable[str]] = ..., concurrency: _Optional[int] = ..., running: _Optional[int] = ...) -> None: ...
+    incarnation: str
+    def __init__(self, worker_id: _Optional[str] = ..., hostname: _Optional[str] = ..., queues: _Optional[_Iterable[str]] = ..., concurrency: _Optional[int] = ..., running: _Optional[int] = ..., incarnation: _Optional[str] = ...) -> None: ...
 
 class WorkerHeartbeatResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("released_attempts",)
+    RELEASED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    released_attempts: int
+    def __init__(self, released_attempts: _Optional[int] = ...) -> None: ...
 
 class ClaimAttemptRequest(_message.Message):
     __slots__ = ("attempt_id", "worker_id", "hostname")

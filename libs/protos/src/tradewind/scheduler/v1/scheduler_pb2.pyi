@@ -48,7 +48,7 @@ class RegisterDagResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class TriggerDagRunRequest(_message.Message):
-    __slots__ = ("dag_id", "dag_version_id", "dag_run_id", "logical_date", "conf_json", "note", "triggered_by")
+    __slots__ = ("dag_id", "dag_version_id", "dag_run_id", "logical_date", "conf_json", "note", "triggered_by", "data_interval_start", "data_interval_end", "run_after")
     DAG_ID_FIELD_NUMBER: _ClassVar[int]
     DAG_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     DAG_RUN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,9 @@ class TriggerDagRunRequest(_message.Message):
     CONF_JSON_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     TRIGGERED_BY_FIELD_NUMBER: _ClassVar[int]
+    DATA_INTERVAL_START_FIELD_NUMBER: _ClassVar[int]
+    DATA_INTERVAL_END_FIELD_NUMBER: _ClassVar[int]
+    RUN_AFTER_FIELD_NUMBER: _ClassVar[int]
     dag_id: str
     dag_version_id: str
     dag_run_id: str
@@ -63,7 +66,10 @@ class TriggerDagRunRequest(_message.Message):
     conf_json: str
     note: str
     triggered_by: str
-    def __init__(self, dag_id: _Optional[str] = ..., dag_version_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., logical_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conf_json: _Optional[str] = ..., note: _Optional[str] = ..., triggered_by: _Optional[str] = ...) -> None: ...
+    data_interval_start: _timestamp_pb2.Timestamp
+    data_interval_end: _timestamp_pb2.Timestamp
+    run_after: _timestamp_pb2.Timestamp
+    def __init__(self, dag_id: _Optional[str] = ..., dag_version_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., logical_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conf_json: _Optional[str] = ..., note: _Optional[str] = ..., triggered_by: _Optional[str] = ..., data_interval_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., data_interval_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TriggerDagRunResponse(_message.Message):
     __slots__ = ("dag_run",)
@@ -104,7 +110,7 @@ class ListDagRunsResponse(_message.Message):
     def __init__(self, dag_runs: _Optional[_Iterable[_Union[DagRun, _Mapping]]] = ..., total_entries: _Optional[int] = ...) -> None: ...
 
 class DagRun(_message.Message):
-    __slots__ = ("dag_id", "dag_run_id", "dag_version_id", "state", "run_type", "logical_date", "queued_at", "start_date", "end_date", "run_after", "conf_json", "note", "triggered_by")
+    __slots__ = ("dag_id", "dag_run_id", "dag_version_id", "state", "run_type", "logical_date", "queued_at", "start_date", "end_date", "run_after", "conf_json", "note", "triggered_by", "data_interval_start", "data_interval_end")
     DAG_ID_FIELD_NUMBER: _ClassVar[int]
     DAG_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     DAG_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +124,8 @@ class DagRun(_message.Message):
     CONF_JSON_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     TRIGGERED_BY_FIELD_NUMBER: _ClassVar[int]
+    DATA_INTERVAL_START_FIELD_NUMBER: _ClassVar[int]
+    DATA_INTERVAL_END_FIELD_NUMBER: _ClassVar[int]
     dag_id: str
     dag_run_id: str
     dag_version_id: str
@@ -131,7 +139,9 @@ class DagRun(_message.Message):
     conf_json: str
     note: str
     triggered_by: str
-    def __init__(self, dag_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., dag_version_id: _Optional[str] = ..., state: _Optional[str] = ..., run_type: _Optional[str] = ..., logical_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conf_json: _Optional[str] = ..., note: _Optional[str] = ..., triggered_by: _Optional[str] = ...) -> None: ...
+    data_interval_start: _timestamp_pb2.Timestamp
+    data_interval_end: _timestamp_pb2.Timestamp
+    def __init__(self, dag_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., dag_version_id: _Optional[str] = ..., state: _Optional[str] = ..., run_type: _Optional[str] = ..., logical_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conf_json: _Optional[str] = ..., note: _Optional[str] = ..., triggered_by: _Optional[str] = ..., data_interval_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., data_interval_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTaskInstancesRequest(_message.Message):
     __slots__ = ("dag_id", "dag_run_id")
@@ -148,7 +158,7 @@ class ListTaskInstancesResponse(_message.Message):
     def __init__(self, task_instances: _Optional[_Iterable[_Union[TaskInstance, _Mapping]]] = ...) -> None: ...
 
 class TaskInstance(_message.Message):
-    __slots__ = ("id", "dag_id", "dag_run_id", "task_id", "map_index", "state", "try_number", "max_tries", "start_date", "end_date", "queued_when", "scheduled_when", "hostname", "pid", "queue", "pool", "pool_slots", "priority_weight", "operator", "dag_version_id")
+    __slots__ = ("id", "dag_id", "dag_run_id", "task_id", "map_index", "state", "try_number", "max_tries", "start_date", "end_date", "queued_when", "scheduled_when", "hostname", "pid", "queue", "pool", "pool_slots", "priority_weight", "operator", "dag_version_id", "note", "failure_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     DAG_ID_FIELD_NUMBER: _ClassVar[int]
     DAG_RUN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -169,6 +179,8 @@ class TaskInstance(_message.Message):
     PRIORITY_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     OPERATOR_FIELD_NUMBER: _ClassVar[int]
     DAG_VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     dag_id: str
     dag_run_id: str
@@ -189,7 +201,9 @@ class TaskInstance(_message.Message):
     priority_weight: int
     operator: str
     dag_version_id: str
-    def __init__(self, id: _Optional[str] = ..., dag_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., task_id: _Optional[str] = ..., map_index: _Optional[int] = ..., state: _Optional[str] = ..., try_number: _Optional[int] = ..., max_tries: _Optional[int] = ..., start_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_when: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_when: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., pid: _Optional[int] = ..., queue: _Optional[str] = ..., pool: _Optional[str] = ..., pool_slots: _Optional[int] = ..., priority_weight: _Optional[int] = ..., operator: _Optional[str] = ..., dag_version_id: _Optional[str] = ...) -> None: ...
+    note: str
+    failure_reason: str
+    def __init__(self, id: _Optional[str] = ..., dag_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., task_id: _Optional[str] = ..., map_index: _Optional[int] = ..., state: _Optional[str] = ..., try_number: _Optional[int] = ..., max_tries: _Optional[int] = ..., start_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queued_when: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_when: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., hostname: _Optional[str] = ..., pid: _Optional[int] = ..., queue: _Optional[str] = ..., pool: _Optional[str] = ..., pool_slots: _Optional[int] = ..., priority_weight: _Optional[int] = ..., operator: _Optional[str] = ..., dag_version_id: _Optional[str] = ..., note: _Optional[str] = ..., failure_reason: _Optional[str] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ("task_instance_id", "try_number", "kind", "state", "start_date", "end_date", "hostname", "pid", "reason")
@@ -230,7 +244,51 @@ class GetSchedulerStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetSchedulerStatusResponse(_message.Message):
-    __slots__ = ("latest_scheduler_heartbeat",)
+    __slots__ = ("latest_scheduler_heartbeat", "set_aside_runs", "set_aside_total", "stats", "refused_events")
     LATEST_SCHEDULER_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    SET_ASIDE_RUNS_FIELD_NUMBER: _ClassVar[int]
+    SET_ASIDE_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_EVENTS_FIELD_NUMBER: _ClassVar[int]
     latest_scheduler_heartbeat: _timestamp_pb2.Timestamp
-    def __init__(self, latest_scheduler_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    set_aside_runs: _containers.RepeatedCompositeFieldContainer[SetAsideRun]
+    set_aside_total: int
+    stats: SchedulingStats
+    refused_events: _containers.RepeatedCompositeFieldContainer[RefusedTaskEvent]
+    def __init__(self, latest_scheduler_heartbeat: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., set_aside_runs: _Optional[_Iterable[_Union[SetAsideRun, _Mapping]]] = ..., set_aside_total: _Optional[int] = ..., stats: _Optional[_Union[SchedulingStats, _Mapping]] = ..., refused_events: _Optional[_Iterable[_Union[RefusedTaskEvent, _Mapping]]] = ...) -> None: ...
+
+class SetAsideRun(_message.Message):
+    __slots__ = ("dag_id", "dag_run_id", "reason", "failures", "set_aside_at", "next_attempt_at")
+    DAG_ID_FIELD_NUMBER: _ClassVar[int]
+    DAG_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    SET_ASIDE_AT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    dag_id: str
+    dag_run_id: str
+    reason: str
+    failures: int
+    set_aside_at: _timestamp_pb2.Timestamp
+    next_attempt_at: _timestamp_pb2.Timestamp
+    def __init__(self, dag_id: _Optional[str] = ..., dag_run_id: _Optional[str] = ..., reason: _Optional[str] = ..., failures: _Optional[int] = ..., set_aside_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SchedulingStats(_message.Message):
+    __slots__ = ("steps", "step_seconds", "decided_task_instances", "queued_task_instances")
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_TASK_INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_TASK_INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    steps: int
+    step_seconds: float
+    decided_task_instances: int
+    queued_task_instances: int
+    def __init__(self, steps: _Optional[int] = ..., step_seconds: _Optional[float] = ..., decided_task_instances: _Optional[int] = ..., queued_task_instances: _Optional[int] = ...) -> None: ...
+
+class RefusedTaskEvent(_message.Message):
+    __slots__ = ("task_instance_id", "reason")
+    TASK_INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    task_instance_id: str
+    reason: str
+    def __init__(self, task_instance_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -1,5 +1,6 @@
-"""Delivers task events from the outbox to the scheduler: at once when woken after a
-commit, and on a timer for whatever an earlier attempt could not deliver.
+"""The dispatcher's hot path: relays task events from the outbox to the scheduler, at once
+when woken after a commit and on a timer for whatever an earlier attempt could not
+deliver, and dispatches at once the tasks the scheduler's answer releases.
 
 Rows are read, sent, then deleted in separate short transactions: holding a transaction
 open across the call would, with SQLite, hold the only write lock while the scheduler
@@ -19,12 +20,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+from tradewind_core.batching import first_batch
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import channel
 from tradewind_core.lifecycle import sleep_unless_stopped
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
-from tradewind_dispatcher import attempts
+from tradewind_dispatcher import outbox
 from tradewind_dispatcher.dispatching import Dispatching
 from tradewind_dispatcher.models import SchedulerOutbox
 
@@ -35,7 +37,7 @@ MAX_FRESH = 10_000
 DELETE_EVERY = 1.0
 
 
-class ResultForwarder:
+class SchedulerRelay:
     def __init__(self, db: Database, scheduler_address: str, dispatching: Dispatching) -> None:
         self._db = db
         self._dispatching = dispatching
@@ -81,12 +83,18 @@ class ResultForwarder:
             rows, self._fresh = self._fresh[:BATCH], self._fresh[BATCH:]
         else:
             async with self._db.reader() as session:
-                rows = await attempts.pending_events(session, BATCH + len(self._delivered))
+                rows = await outbox.pending_events(session, BATCH + len(self._delivered))
         rows = [r for r in rows if r.id not in self._delivered][:BATCH]
         if not rows:
             return False
+        events = [_to_proto(r.event) for r in rows]
+        # Bounded by bytes too: what does not fit goes in the next call.
+        events, rest = first_batch(events, size=lambda e: e.ByteSize())
+        if rest:
+            self._fresh[:0] = [r for r in rows[len(events) :] if r.id is not None]
+            rows = rows[: len(events)]
         reply = await self._stub.ReportTaskEvents(
-            scheduler_pb2.ReportTaskEventsRequest(events=[_to_proto(r.event) for r in rows]),
+            scheduler_pb2.ReportTaskEventsRequest(events=events),
             timeout=30,
         )
         self._delivered.update(r.id for r in rows if r.id is not None)
@@ -112,7 +120,7 @@ class ResultForwarder:
             return
         try:
             async with self._db.transaction() as session:
-                await attempts.delete_events(session, ids)
+                await outbox.delete_events(session, ids)
         except Exception as exc:  # resent later, harmlessly
             log.warning("cannot delete delivered task events", error=str(exc))
             return
