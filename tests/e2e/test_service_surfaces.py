@@ -47,6 +47,13 @@ async def wait_for_status(
         await asyncio.sleep(0.1)
 
 
+async def wait_for_scheduler_seen_by_api(api: httpx.AsyncClient, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while (await api.get("/monitor/health")).json()["scheduler"]["status"] != "healthy":
+        assert time.monotonic() < deadline, "the api never saw the scheduler again"
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.postgres
 async def test_distributed_surfaces_probes_metrics_and_introspection(
     tmp_path, service_ports, pg_database, schema_prefix, broker_namespace
@@ -130,6 +137,9 @@ async def test_distributed_surfaces_probes_metrics_and_introspection(
             assert (await http.get(f"{url['dispatcher']}/health/live")).status_code == 200
             deployment.restart("scheduler")  # a process start: allow for a busy machine
             await wait_for_status(http, f"{url['dispatcher']}/health/ready", 200, timeout=180)
+            # The api reconnects on its own schedule (its channel backs off up to a second):
+            # an operator waits for the api's own view of the scheduler, not the dispatcher's.
+            await wait_for_scheduler_seen_by_api(api)
             # A task in hand shows on the worker; asked to stop, the worker finishes it
             # but takes nothing new, and its readiness says so.
             release = tmp_path / "release"
