@@ -293,6 +293,7 @@ def test_compose_runs_nothing_as_root_but_workers_which_run_tasks_as_an_unprivil
         if name in tradewind and tradewind[name][0] == "worker":
             workers += 1
             task_user = service["environment"]["TRADEWIND_WORKER_TASK_USER"]
+            assert "TRADEWIND_WORKER_RUN_TASKS_AS_ROOT" not in service["environment"]
             assert task_user in users, f"the image does not create {task_user}"
             assert users[task_user] not in (0, int(image_user.split(":")[0]))
             assert set(service.get("cap_add", [])) <= WORKER_CAPABILITIES, name
@@ -374,6 +375,7 @@ def test_kubernetes_runs_nothing_as_root_but_workers_which_run_tasks_as_an_unpri
     env = {e["name"]: e.get("value") for e in container.get("env", [])}
     if command == "worker":
         task_user = env["TRADEWIND_WORKER_TASK_USER"]
+        assert "TRADEWIND_WORKER_RUN_TASKS_AS_ROOT" not in env
         assert task_user in users and users[task_user] not in (0, int(image_user.split(":")[0]))
         assert set(security["capabilities"].get("add", [])) <= WORKER_CAPABILITIES
     else:
