@@ -167,6 +167,11 @@ async def test_public_grpc_methods_as_each_role_and_as_nobody(tradewind, service
                     assert outcome in ("ok", "ALREADY_EXISTS"), (role, name, outcome)
                 else:
                     assert outcome == "PERMISSION_DENIED", (role, name, outcome)
+    # Changes made over gRPC are in the event log, with who made them.
+    recorded = (await rest.get("/eventLogs", params={"dag_id": "g"})).json()["event_logs"]
+    by_event = {e["event"]: e for e in recorded}
+    assert by_event["post_dag"]["owner"] == "admin" and '"grpc"' in by_event["post_dag"]["extra"]
+    assert by_event["trigger_dag_run"]["run_id"] == "r"
 
 
 async def test_expired_revoked_tampered_and_foreign_tokens_are_refused(tradewind):

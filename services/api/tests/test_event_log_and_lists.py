@@ -35,17 +35,19 @@ async def test_every_change_is_recorded_and_the_record_cannot_be_changed(api):  
 
     events = await _events(api)
     assert [(e["event"], e["dag_id"], e["run_id"]) for e in events] == [
+        ("login", None, None),  # the client signed in first
         ("post_dag", "etl", None),
         ("trigger_dag_run", "etl", run_id),
         ("patch_dag", "etl", None),
         ("post_variable", None, None),
     ]
-    trigger = events[1]
+    assert events[0]["owner"] == "admin"
+    trigger = events[2]
     assert trigger["owner"] == "admin" and trigger["when"]
     extra = json.loads(trigger["extra"])
     assert extra["host"] == "127.0.0.1" and extra["method"] == "POST"
     assert extra["path"] == "/api/v2/dags/etl/dagRuns" and extra["status_code"] == 200
-    assert json.loads(events[3]["extra"])["body"] == {"key": "token", "value": "***"}
+    assert json.loads(events[4]["extra"])["body"] == {"key": "token", "value": "***"}
 
     one = await api.get(f"/eventLogs/{trigger['event_log_id']}")
     assert one.json() == trigger
@@ -55,7 +57,7 @@ async def test_every_change_is_recorded_and_the_record_cannot_be_changed(api):  
         refused = await getattr(api, method)(f"/eventLogs/{trigger['event_log_id']}")
         assert refused.status_code == 405 and refused.headers["allow"] == "GET"
     assert (await api.post("/eventLogs", json={})).status_code == 405
-    assert len(await _events(api)) == 4
+    assert len(await _events(api)) == 5
 
     assert [e["event"] for e in await _events(api, event="patch_dag")] == ["patch_dag"]
     included = await _events(api, included_events=["post_dag", "post_variable"])

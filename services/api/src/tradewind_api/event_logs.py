@@ -315,6 +315,32 @@ async def _record(scope: Scope, body: bytes, answer: bytes, status: int) -> None
         log.error("event log record failed", event=event, exc_info=True)
 
 
+async def record_call(
+    ctx: AppContext,
+    event: str,
+    owner: str,
+    *,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A change made through another door than REST (the public gRPC API), recorded as
+    REST's are."""
+    row = EventLog(
+        dttm=utcnow(),
+        event=event[:60],
+        owner=owner,
+        dag_id=dag_id,
+        run_id=run_id,
+        extra=json.dumps(extra or {}, default=str),
+    )
+    try:
+        async with ctx.db.transaction() as session:
+            session.add(row)
+    except Exception:
+        log.error("event log record failed", event=event, exc_info=True)
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(value) if value is not None else None

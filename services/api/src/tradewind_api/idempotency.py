@@ -54,7 +54,9 @@ class Idempotency:
             return
         db: Database = scope["app"].state.context.db
         body, receive = await _read_body(receive)
-        row_id = _digest("POST", scope["path"], key)
+        # Keys are each caller's own: another user's same key is another request.
+        caller = (scope.get("state") or {}).get("user_name") or ""
+        row_id = _digest("POST", scope["path"], key, caller)
         request_hash = _digest(scope.get("query_string", b"").decode("latin-1"), body.hex())
         answer = await _claim(db, row_id, key, scope["path"], request_hash)
         if answer is not None:

@@ -21,7 +21,9 @@ from tradewind.v1 import workflow_pb2_grpc
 from tradewind_api import dag_runs, dags
 from tradewind_api import workflow_convert as convert
 from tradewind_api.auth.access import HiddenDag, check_dag, principal_for_token
+from tradewind_api.auth.principal import Principal
 from tradewind_api.context import AppContext
+from tradewind_api.event_logs import record_call
 from tradewind_api.request_limits import MAX_NESTING, nesting_depth
 from tradewind_api.schemas import DAGRunResponse, TriggerDAGRunPostBody
 from tradewind_api.state_changes import StateChangeHub, WatchEnded, WatcherFellBehind
@@ -159,7 +161,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self._hub = hub
         self._log_streams = 0  # followed now, bounded like watched runs
 
-    async def _may(self, context: grpc.aio.ServicerContext, dag_id: str, action: str) -> None:
+    async def _may(self, context: grpc.aio.ServicerContext, dag_id: str, action: str) -> Principal:
         """The caller's access token or API token (metadata `authorization: Bearer …`),
         checked as REST checks it; a DAG the caller may not read is not found."""
         metadata = dict(context.invocation_metadata() or ())
@@ -174,6 +176,13 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             await check_dag(self._ctx, principal, dag_id, action)
         except HiddenDag as exc:
             raise NotFound(str(exc)) from None
+        return principal
+
+    async def _record(
+        self, context: grpc.aio.ServicerContext, event: str, principal: Principal, **where: str
+    ) -> None:
+        extra = {"via": "grpc", "method": event, "peer": context.peer()}
+        await record_call(self._ctx, event, principal.username, extra=extra, **where)
 
     def _deadline(self) -> float:
         return time.monotonic() + self._ctx.settings.api_stream_max_seconds
@@ -192,8 +201,9 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         document = dags.parse_spec_document(
             request.spec, "application/yaml" if yaml else "application/json"
         )
-        await self._may(context, dags.refused_dag_id(document) or "", "edit")
+        principal = await self._may(context, dags.refused_dag_id(document) or "", "edit")
         body, created = await dags.create_dag(self._ctx, document)
+        await self._record(context, "post_dag", principal, dag_id=body.dag_id)
         return pb.CreateDagResponse(dag=convert.dag(body), created=created)
 
     @public_errors
@@ -209,7 +219,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.TriggerDagRunRequest, context
     ) -> pb.TriggerDagRunResponse:
         _required(request, "dag_id")
-        await self._may(context, request.dag_id, "trigger")
+        principal = await self._may(context, request.dag_id, "trigger")
         body = _trigger_body(request)
         try:
             run, created = await dag_runs.trigger(
@@ -222,6 +232,10 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
             if not _same_trigger(run, body):
                 raise
             created = False  # a retry: the run it made the first time
+        if created:
+            await self._record(
+                context, "trigger_dag_run", principal, dag_id=run.dag_id, run_id=run.dag_run_id
+            )
         return pb.TriggerDagRunResponse(dag_run=convert.dag_run(run), created=created)
 
     @public_errors
