@@ -63,6 +63,7 @@ class Cluster:
             "TRADEWIND_SCHEDULER_ADDRESS": f"127.0.0.1:{scheduler}",
             "TRADEWIND_DISPATCHER_ADDRESS": f"127.0.0.1:{dispatcher}",
             "TRADEWIND_LOG_LEVEL": "warning",
+            "TRADEWIND_INTERNAL_SECRET": secrets.token_urlsafe(32),
         }
         api_url = f"http://127.0.0.1:{api}"
         if mode == "standalone":

@@ -13,13 +13,13 @@ import subprocess
 import time
 
 import asyncpg
-import grpc
 import httpx
 import pytest
 
 from tests.e2e import scenarios
 from tests.e2e.proxy import TcpProxy
 from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
+from tradewind_core.grpc_server import channel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -89,8 +89,10 @@ async def test_a_claim_whose_reply_was_lost_runs_once_and_copies_run_nothing(
 
         await _wait_for(recorded, "the attempt being recorded")
         [attempt] = queued
-        async with grpc.aio.insecure_channel(service_ports["dispatcher_address"]) as channel:
-            stub = execution_pb2_grpc.TaskExecutionServiceStub(channel)
+        async with channel(
+            service_ports["dispatcher_address"], internal_secret=service_ports["internal_secret"]
+        ) as dispatcher:
+            stub = execution_pb2_grpc.TaskExecutionServiceStub(dispatcher)
             await stub.ClaimAttempt(  # its answer is "lost": nobody reads it
                 execution_pb2.ClaimAttemptRequest(
                     attempt_id=str(attempt["id"]), worker_id="worker-1", hostname="h"

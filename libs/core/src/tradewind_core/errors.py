@@ -30,3 +30,8 @@ class Conflict(TradewindError):
 
 class Unavailable(TradewindError):
     """A service this one depends on did not answer."""
+
+
+class PermissionDenied(TradewindError):
+    """The caller is known but may not act on this (a worker on an attempt it does not
+    hold)."""

@@ -47,11 +47,19 @@ async def serve(
         broker = make_broker(settings.broker_url, settings.broker_namespace)
         await broker.connect()
     client = ExecutionClient(
-        settings.dispatcher_address, worker_id=settings.worker_id, hostname=socket.gethostname()
+        settings.dispatcher_address,
+        worker_id=settings.worker_id,
+        hostname=socket.gethostname(),
+        internal_secret=settings.internal_secret,
     )
     # Computed once: what every task may inherit of this process's environment.
     inherited = inheritable_environment(
-        os.environ, secrets=(settings.broker_url, settings.database_url or "")
+        os.environ,
+        secrets=(
+            settings.broker_url,
+            settings.database_url or "",
+            settings.internal_secret.get_secret_value() if settings.internal_secret else "",
+        ),
     )
     task_api = TaskApi(client)
     await task_api.start()
