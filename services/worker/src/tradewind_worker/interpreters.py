@@ -11,8 +11,10 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tradewind_core.logging import get_logger
+from tradewind_worker.task_user import TaskUser
 
 log = get_logger(__name__)
 Process = asyncio.subprocess.Process
@@ -31,10 +33,15 @@ class Interpreters:
         preload: list[str],
         cwd: Path,
         env: Mapping[str, str] | None = None,
+        as_user: TaskUser | None = None,
     ) -> None:
         self._spares = spares
         # What the task processes may see of the worker's environment.
         self._env = dict(env) if env is not None else task_process_environment()
+        self._switch: dict[str, Any] = {}
+        if as_user is not None:
+            self._env.update(as_user.environment())
+            self._switch = as_user.spawn_options()
         self._preload = preload
         self._cwd = cwd
         self._ready: list[Process] = []
@@ -87,6 +94,7 @@ class Interpreters:
             cwd=self._cwd,
             env=self._env,
             start_new_session=True,  # its own process group, so a stop reaches its children
+            **self._switch,
         )
 
     async def close(self) -> None:
