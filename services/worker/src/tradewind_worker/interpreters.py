@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from tradewind_core.logging import get_logger
 from tradewind_worker.task_user import TaskUser
@@ -38,10 +37,9 @@ class Interpreters:
         self._spares = spares
         # What the task processes may see of the worker's environment.
         self._env = dict(env) if env is not None else task_process_environment()
-        self._switch: dict[str, Any] = {}
+        self._as_user = as_user
         if as_user is not None:
             self._env.update(as_user.environment())
-            self._switch = as_user.spawn_options()
         self._preload = preload
         self._cwd = cwd
         self._ready: list[Process] = []
@@ -83,18 +81,17 @@ class Interpreters:
 
     async def _start(self) -> Process:
         self._cwd.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "tradewind_worker.task_process", *self._preload]
+        if self._as_user is not None:
+            argv = self._as_user.command(argv)
         return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tradewind_worker.task_process",
-            *self._preload,
+            *argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=self._cwd,
             env=self._env,
             start_new_session=True,  # its own process group, so a stop reaches its children
-            **self._switch,
         )
 
     async def close(self) -> None:

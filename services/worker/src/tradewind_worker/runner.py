@@ -155,25 +155,22 @@ async def run_bash(
     except Exception as exc:  # any error a template raises, e.g. {{ 1/0 }}
         return Outcome("failed", -1, f"cannot render the task's templates: {describe(exc)}")
     guard = process_guard()
-    switch: dict[str, Any] = {}
+    argv = ["bash", "-c", command]
     if as_user is not None:
         env = {**env, **as_user.environment()}
-        switch = as_user.spawn_options()
+        argv = as_user.command(argv)
     with tempfile.TemporaryDirectory(prefix="tradewind-") as scratch:
         if as_user is not None:
             as_user.give(scratch)
         try:
             handle.process = await asyncio.create_subprocess_exec(
-                "bash",
-                "-c",
-                command,
+                *argv,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=cwd or scratch,
                 env=env,
                 start_new_session=True,  # its own process group, so a stop reaches its children
-                **switch,
             )
         except (OSError, ValueError) as exc:  # bad cwd, NUL byte in env or command, no bash
             return Outcome("failed", -1, f"cannot start the task: {describe(exc)}")

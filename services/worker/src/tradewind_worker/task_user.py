@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+SETPRIV = "setpriv"
 
 
 class TaskUserError(ValueError):
@@ -24,10 +26,19 @@ class TaskUser:
     gid: int
     home: str
 
-    def spawn_options(self) -> dict[str, Any]:
-        """For asyncio.create_subprocess_exec: the user, its group, and none of the
-        worker's supplementary groups (root's among them)."""
-        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+    def command(self, argv: list[str]) -> list[str]:
+        """`argv` run as this user, with its group and none of the worker's supplementary
+        groups (root's among them). setpriv switches after exec: subprocess's own user=
+        would fork the worker (no vfork when switching users), and a fork of a process
+        running gRPC's threads can crash in gRPC's fork handlers before the exec."""
+        return [
+            SETPRIV,
+            f"--reuid={self.uid}",
+            f"--regid={self.gid}",
+            "--clear-groups",
+            "--",
+            *argv,
+        ]
 
     def environment(self) -> dict[str, str]:
         return {"HOME": self.home, "USER": self.name, "LOGNAME": self.name}
@@ -68,4 +79,6 @@ def resolve(user: str | None, *, run_as_root: bool, euid: int | None = None) -> 
             f"running tasks as {user!r} needs a worker running as root (it runs as uid "
             f"{euid}); unset it to run tasks as the worker's own user"
         )
+    if shutil.which(SETPRIV) is None:
+        raise TaskUserError(f"running tasks as {user!r} needs setpriv (from util-linux)")
     return TaskUser(entry.pw_name, entry.pw_uid, entry.pw_gid, entry.pw_dir)
