@@ -147,6 +147,9 @@ def standalone() -> None:
         "dispatcher_address": local_socket_address(home, "dispatcher"),
     }
     api_settings = _settings(ApiSettings, **local)
+    scheduler_settings = _settings(SchedulerSettings, **local)
+    dispatcher_settings = _settings(DispatcherSettings, **local)
+    worker_settings = _settings(WorkerSettings, worker_id="standalone", **local)
     broker = InMemoryBroker()
     # The services' own HTTP surfaces go on the api's port, under /services/<name>.
     surfaces = ServiceSurfaces()
@@ -165,18 +168,16 @@ def standalone() -> None:
             public_grpc_address=configured.api_grpc_address,
             surfaces=surfaces,
         ),
-        functools.partial(
-            serve_scheduler, _settings(SchedulerSettings, **local), surfaces=surfaces
-        ),
+        functools.partial(serve_scheduler, scheduler_settings, surfaces=surfaces),
         functools.partial(
             serve_dispatcher,
-            _settings(DispatcherSettings, **local),
+            dispatcher_settings,
             broker=broker,
             surfaces=surfaces,
         ),
         functools.partial(
             serve_worker,
-            _settings(WorkerSettings, worker_id="standalone", **local),
+            worker_settings,
             broker=broker,
             surfaces=surfaces,
         ),

@@ -332,6 +332,7 @@ async def test_a_task_sees_none_of_the_workers_configuration(distributed):
     assert "TRADEWIND_CTX_DAG_ID" in names and "AIRFLOW_CTX_DAG_RUN_ID" in names
     assert [n for n in names if n.startswith("TRADEWIND_") and "_CTX_" not in n] == []
     assert "amqp://" not in log and "postgresql" not in log
+    assert distributed.env["TRADEWIND_INTERNAL_SECRET"] not in log
 
 
 async def test_sigterm_drains_and_a_second_sigterm_stops_and_retries(services_only, tmp_path):
