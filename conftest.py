@@ -100,9 +100,19 @@ async def broker_namespace() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def service_ports() -> dict[str, str]:
-    """TRADEWIND_* settings giving every service a free port on loopback."""
+def internal_secret() -> str:
+    """The secret a test's services share (TRADEWIND_INTERNAL_SECRET)."""
+    return secrets.token_urlsafe(32)
+
+
+@pytest.fixture
+def service_ports(internal_secret: str) -> dict[str, str]:
+    """TRADEWIND_* settings giving every service a free port on loopback, and the secret
+    they know each other by. Tests run as root: their tasks do too, said explicitly (the
+    tests of TRADEWIND_WORKER_TASK_USER set a user of their own)."""
     return {
+        "internal_secret": internal_secret,
+        "worker_run_tasks_as_root": "true",
         "api_port": str(free_port()),
         "api_grpc_address": f"127.0.0.1:{free_port()}",
         "scheduler_address": f"127.0.0.1:{free_port()}",

@@ -82,6 +82,9 @@ class Cluster:
             "TRADEWIND_DISPATCHER_ADDRESS": f"127.0.0.1:{dispatcher}",
             "TRADEWIND_LOG_LEVEL": "warning",
             "TRADEWIND_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "TRADEWIND_INTERNAL_SECRET": secrets.token_urlsafe(32),
+            # The bench's tasks are its own: run as whoever runs the bench, root included.
+            "TRADEWIND_WORKER_RUN_TASKS_AS_ROOT": "true",
         }
         api_url = f"http://127.0.0.1:{api}"
         if mode == "standalone":

@@ -9,6 +9,18 @@ mkdir -p "$run"
 export TRADEWIND_DATABASE_URL="${TRADEWIND_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/tradewind}"
 export TRADEWIND_BROKER_URL="${TRADEWIND_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/}"
 port="${TRADEWIND_API_PORT:-8080}"
+# The services know each other by a shared secret: one made here, kept for the next `make up`.
+if [ -z "${TRADEWIND_INTERNAL_SECRET:-}" ]; then
+  [ -s "$run/internal.secret" ] || (umask 077; openssl rand -hex 32 > "$run/internal.secret")
+  TRADEWIND_INTERNAL_SECRET="$(cat "$run/internal.secret")"
+fi
+export TRADEWIND_INTERNAL_SECRET
+# Workers switch tasks to TRADEWIND_WORKER_TASK_USER; as root without one, this local
+# setup runs them as root, and says so.
+if [ "$(id -u)" = 0 ] && [ -z "${TRADEWIND_WORKER_TASK_USER:-}" ]; then
+  echo "Running as root without TRADEWIND_WORKER_TASK_USER: tasks run as root." >&2
+  export TRADEWIND_WORKER_RUN_TASKS_AS_ROOT=true
+fi
 
 for pidfile in "$run"/*.pid; do
   [ -e "$pidfile" ] || continue

@@ -19,6 +19,8 @@ from tests.e2e.harness import TRADEWIND
         ("api", "TRADEWIND_DATABASE_URL", "mysql://x/y", "expected postgresql+asyncpg://"),
         ("dispatcher", "TRADEWIND_BROKER_URL", "kafka://x", "expected amqp://"),
         ("standalone", "TRADEWIND_LOG_LEVEL", "chatty", "TRADEWIND_LOG_LEVEL"),
+        ("scheduler", "TRADEWIND_INTERNAL_SECRET", "short", "at least 16 characters"),
+        ("worker", "TRADEWIND_WORKER_TASK_USER", "no-such-user", "no user 'no-such-user'"),
     ],
 )
 def test_bad_configuration_is_named_and_refused(tmp_path, command, setting, value, words):
@@ -61,3 +63,31 @@ def test_a_port_already_taken_is_refused_by_name(tmp_path, service_ports, comman
     assert done.returncode == 1, done.stderr
     line = next(ln for ln in done.stderr.splitlines() if ln.startswith(f"tradewind {command}:"))
     assert f"127.0.0.1:{taken}" in line and setting in line
+
+
+@pytest.mark.parametrize("command", ["api", "scheduler", "dispatcher", "worker"])
+def test_a_service_on_its_own_needs_the_internal_secret(tmp_path, command):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "TRADEWIND_INTERNAL_SECRET"},
+        "TRADEWIND_HOME": str(tmp_path),
+        "TRADEWIND_WORKER_RUN_TASKS_AS_ROOT": "true",
+    }
+    done = subprocess.run([TRADEWIND, command], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "TRADEWIND_INTERNAL_SECRET: required" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the worker refuses root only as root")
+@pytest.mark.parametrize("command", ["worker", "standalone"])
+def test_a_worker_running_as_root_will_not_run_tasks_as_root_unasked(tmp_path, command):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_WORKER_")},
+        "TRADEWIND_HOME": str(tmp_path),
+        "TRADEWIND_INTERNAL_SECRET": "s" * 32,
+    }
+    done = subprocess.run([TRADEWIND, command], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "TRADEWIND_WORKER_TASK_USER" in done.stderr
+    assert "the worker runs as root" in done.stderr
+    assert "TRADEWIND_WORKER_RUN_TASKS_AS_ROOT=true" in done.stderr

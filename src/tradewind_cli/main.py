@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import secrets
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -35,8 +36,27 @@ def _settings(cls: Callable[..., S], **overrides: object) -> S:
             f"  TRADEWIND_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         ]
-        typer.echo("Invalid configuration:\n" + "\n".join(lines), err=True)
-        raise typer.Exit(2) from None
+        _refuse(lines)
+
+
+def _refuse(lines: list[str]) -> NoReturn:
+    typer.echo("Invalid configuration:\n" + "\n".join(lines), err=True)
+    raise typer.Exit(2)
+
+
+def _service_settings(cls: Callable[..., S]) -> S:
+    """Settings of one service started on its own: it must share the deployment's
+    internal secret, or no other service would let it in (nor it them)."""
+    settings = _settings(cls)
+    if settings.internal_secret is None:
+        _refuse(
+            [
+                "  TRADEWIND_INTERNAL_SECRET: required when a service runs on its own: the "
+                "services authenticate each other with it (the same value everywhere, e.g. "
+                "from `openssl rand -hex 32`)"
+            ]
+        )
+    return settings
 
 
 def _run(service: str, settings: CommonSettings, *services) -> None:
@@ -63,7 +83,7 @@ def api() -> None:
     from tradewind_api.main import serve
     from tradewind_api.settings import ApiSettings
 
-    settings = _settings(ApiSettings)
+    settings = _service_settings(ApiSettings)
     _run("api", settings, functools.partial(serve, settings))
 
 
@@ -73,7 +93,7 @@ def scheduler() -> None:
     from tradewind_scheduler.main import serve
     from tradewind_scheduler.settings import SchedulerSettings
 
-    settings = _settings(SchedulerSettings)
+    settings = _service_settings(SchedulerSettings)
     _run("scheduler", settings, functools.partial(serve, settings))
 
 
@@ -83,7 +103,7 @@ def dispatcher() -> None:
     from tradewind_dispatcher.main import serve
     from tradewind_dispatcher.settings import DispatcherSettings
 
-    settings = _settings(DispatcherSettings)
+    settings = _service_settings(DispatcherSettings)
     _run("dispatcher", settings, functools.partial(serve, settings))
 
 
@@ -93,7 +113,7 @@ def worker() -> None:
     from tradewind_worker.main import serve
     from tradewind_worker.settings import WorkerSettings
 
-    settings = _settings(WorkerSettings)
+    settings = _service_settings(WorkerSettings)
     _run("worker", settings, functools.partial(serve, settings))
 
 
@@ -119,12 +139,17 @@ def standalone() -> None:
     # Only the public ports are bound: the services reach each other over Unix sockets
     # under TRADEWIND_HOME, so instances with their own homes and ports run side by side.
     local = {
+        # One process tree: a secret of its own, unless one is configured.
+        "internal_secret": configured.internal_secret or secrets.token_urlsafe(32),
         "broker_url": "memory://",
         "api_grpc_address": local_socket_address(home, "api"),
         "scheduler_address": local_socket_address(home, "scheduler"),
         "dispatcher_address": local_socket_address(home, "dispatcher"),
     }
     api_settings = _settings(ApiSettings, **local)
+    scheduler_settings = _settings(SchedulerSettings, **local)
+    dispatcher_settings = _settings(DispatcherSettings, **local)
+    worker_settings = _settings(WorkerSettings, worker_id="standalone", **local)
     broker = InMemoryBroker()
     # The services' own HTTP surfaces go on the api's port, under /services/<name>.
     surfaces = ServiceSurfaces()
@@ -143,18 +168,16 @@ def standalone() -> None:
             public_grpc_address=configured.api_grpc_address,
             surfaces=surfaces,
         ),
-        functools.partial(
-            serve_scheduler, _settings(SchedulerSettings, **local), surfaces=surfaces
-        ),
+        functools.partial(serve_scheduler, scheduler_settings, surfaces=surfaces),
         functools.partial(
             serve_dispatcher,
-            _settings(DispatcherSettings, **local),
+            dispatcher_settings,
             broker=broker,
             surfaces=surfaces,
         ),
         functools.partial(
             serve_worker,
-            _settings(WorkerSettings, worker_id="standalone", **local),
+            worker_settings,
             broker=broker,
             surfaces=surfaces,
         ),

@@ -78,6 +78,7 @@ def live_api(tmp_path_factory, pg_database):
             "database_url": pg_database,
             "database_schema_prefix": prefix,
             "log_level": "warning",
+            "worker_run_tasks_as_root": "true",  # tests run as root
         },
     )
     deployment.start("standalone", "standalone")

@@ -165,6 +165,7 @@ async def test_grpc_servers_report_health_offer_reflection_and_refuse_bad_input(
     from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
     from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
     from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
+    from tradewind_core.grpc_server import channel
 
     api, scheduler, dispatcher = (
         service_ports["api_grpc_address"],
@@ -176,8 +177,8 @@ async def test_grpc_servers_report_health_offer_reflection_and_refuse_bad_input(
             sys.executable, "-m", "tradewind_core.grpc_health_probe", address
         )
         assert await asyncio.wait_for(probe.wait(), 30) == 0
-    with grpc.insecure_channel(dispatcher) as channel:
-        services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    with grpc.insecure_channel(dispatcher) as reflecting:  # reflection needs no secret
+        services = set(ProtoReflectionDescriptorDatabase(reflecting).get_services())
     assert {
         "tradewind.dispatch.v1.DispatchService",
         "tradewind.execution.v1.TaskExecutionService",
@@ -189,10 +190,11 @@ async def test_grpc_servers_report_health_offer_reflection_and_refuse_bad_input(
             await call(request, timeout=10)
         return caught.value
 
+    secret = service_ports["internal_secret"]
     async with (
-        grpc.aio.insecure_channel(scheduler) as s,
-        grpc.aio.insecure_channel(dispatcher) as d,
-        grpc.aio.insecure_channel(api) as a,
+        channel(scheduler, internal_secret=secret) as s,
+        channel(dispatcher, internal_secret=secret) as d,
+        channel(api, internal_secret=secret) as a,
     ):
         bad_state = scheduler_pb2.TaskEvent(
             task_instance_id="x",

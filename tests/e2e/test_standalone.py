@@ -73,6 +73,7 @@ async def test_two_standalones_run_side_by_side_binding_only_their_public_port(
             "home": str(tmp_path / "two"),
             "api_port": second_port,
             "api_grpc_address": f"127.0.0.1:{second_grpc_port}",
+            "worker_run_tasks_as_root": service_ports["worker_run_tasks_as_root"],
         },
     )
     first_grpc_port = int(service_ports["api_grpc_address"].rpartition(":")[2])

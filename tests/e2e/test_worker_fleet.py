@@ -13,7 +13,6 @@ import subprocess
 import time
 
 import asyncpg
-import grpc
 import httpx
 import pytest
 
@@ -21,6 +20,7 @@ from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.proxy import TcpProxy
 from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
+from tradewind_core.grpc_server import channel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -92,8 +92,10 @@ async def test_a_claim_whose_reply_was_lost_runs_once_and_copies_run_nothing(
 
         await _wait_for(recorded, "the attempt being recorded")
         [attempt] = queued
-        async with grpc.aio.insecure_channel(service_ports["dispatcher_address"]) as channel:
-            stub = execution_pb2_grpc.TaskExecutionServiceStub(channel)
+        async with channel(
+            service_ports["dispatcher_address"], internal_secret=service_ports["internal_secret"]
+        ) as dispatcher:
+            stub = execution_pb2_grpc.TaskExecutionServiceStub(dispatcher)
             await stub.ClaimAttempt(  # its answer is "lost": nobody reads it
                 execution_pb2.ClaimAttemptRequest(
                     attempt_id=str(attempt["id"]), worker_id="worker-1", hostname="h"
@@ -343,6 +345,7 @@ async def test_a_task_sees_none_of_the_workers_configuration(distributed):
     assert "TRADEWIND_CTX_DAG_ID" in names and "AIRFLOW_CTX_DAG_RUN_ID" in names
     assert [n for n in names if n.startswith("TRADEWIND_") and "_CTX_" not in n] == []
     assert "amqp://" not in log and "postgresql" not in log
+    assert distributed.env["TRADEWIND_INTERNAL_SECRET"] not in log
 
 
 async def test_sigterm_drains_and_a_second_sigterm_stops_and_retries(services_only, tmp_path):

@@ -172,8 +172,12 @@ async def test_a_lost_watcher_leaves_nothing_behind(api, pg_database, schema_pre
     ctx = AppContext(
         settings=settings,
         db=Database(settings.database_url_for("api"), schema=settings.schema_for("api")),
-        scheduler=SchedulerClient(settings.scheduler_address),
-        dispatcher=DispatcherClient(settings.dispatcher_address),
+        scheduler=SchedulerClient(
+            settings.scheduler_address, internal_secret=settings.internal_secret
+        ),
+        dispatcher=DispatcherClient(
+            settings.dispatcher_address, internal_secret=settings.internal_secret
+        ),
     )
     hub = StateChangeHub(ctx, interval=0.05, queue_limit=10, max_topics=2, linger=0.2)
     spec = {"dag_id": "d", "is_paused_upon_creation": True, "tasks": [bash("a", "echo")]}

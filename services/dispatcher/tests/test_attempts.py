@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from tradewind_core.db import Database
-from tradewind_core.errors import Conflict, NotFound
+from tradewind_core.errors import Conflict, NotFound, PermissionDenied
 from tradewind_dispatcher import attempts, outbox, task_log_lines
 from tradewind_dispatcher.coalescing import Coalescer
 from tradewind_dispatcher.main import MIGRATIONS
@@ -113,7 +113,7 @@ async def test_results_are_fenced_and_idempotent(db):
     async with db.transaction() as session:
         await attempts.renew_lease(session, attempt.id, token, 42)  # its process started
     async with db.transaction() as session:
-        with pytest.raises(Conflict, match="another claim"):
+        with pytest.raises(PermissionDenied, match="token does not match"):
             await attempts.finish(
                 session,
                 attempt.id,
@@ -178,7 +178,7 @@ async def test_logs_are_kept_per_try_in_order_and_a_resent_batch_once(db):
         assert not complete  # the try is still running: more may come
         assert await task_log_lines.read(session, "ti-1", 1, token) == ([], token, False)
         assert await task_log_lines.read(session, "ti-1", 2, 0) is None
-    with pytest.raises(Conflict):
+    with pytest.raises(PermissionDenied):
         async with db.transaction() as session:
             await task_log_lines.append(
                 session, attempt.id, "not-the-token", batch=3, lines=[], max_bytes=1000

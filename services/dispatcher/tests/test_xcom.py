@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from tradewind_core.errors import Conflict, InvalidArgument
+from tradewind_core.errors import Conflict, InvalidArgument, PermissionDenied
 from tradewind_dispatcher import attempts, xcom
 
 from .test_attempts import new, record
@@ -86,7 +86,7 @@ async def test_oversized_non_json_and_foreign_writes_are_refused(dispatcher_db):
             await xcom.push(
                 session, a.id, a.fencing_token, key="k", value_json="{", max_bytes=LIMIT
             )
-    with pytest.raises(Conflict, match="held by another claim"):
+    with pytest.raises(PermissionDenied, match="not held by this caller"):
         await push(db, a, "k", 1, token="someone-else")
     async with db.transaction() as session:
         await attempts.finish(

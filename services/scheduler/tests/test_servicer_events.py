@@ -15,10 +15,17 @@ from tradewind_scheduler.servicer import SchedulerServicer
 pytestmark = pytest.mark.postgres
 
 
-async def test_a_bad_event_is_set_aside_and_the_good_ones_are_answered(make_env):  # noqa: F811
+async def test_a_bad_event_is_set_aside_and_the_good_ones_are_answered(
+    make_env,  # noqa: F811
+    internal_secret,
+):
     env = await make_env()
     db, catalog, dispatcher, loop = env
-    server = GrpcServer("127.0.0.1:0", ["tradewind.scheduler.v1.SchedulerService"])
+    server = GrpcServer(
+        "127.0.0.1:0",
+        ["tradewind.scheduler.v1.SchedulerService"],
+        internal_secret=internal_secret,
+    )
     scheduler_pb2_grpc.add_SchedulerServiceServicer_to_server(
         SchedulerServicer(db, catalog, loop),
         server.server,  # type: ignore[arg-type]
@@ -27,7 +34,7 @@ async def test_a_bad_event_is_set_aside_and_the_good_ones_are_answered(make_env)
     try:
         await trigger(env, {"dag_id": "mixed", "tasks": [bash("a"), bash("b", "a")]})
         [a] = await dispatcher.wait_for(1)
-        async with channel(f"127.0.0.1:{server.port}") as ch:
+        async with channel(f"127.0.0.1:{server.port}", internal_secret=internal_secret) as ch:
             stub = scheduler_pb2_grpc.SchedulerServiceStub(ch)
             finished = scheduler_pb2.TASK_EVENT_KIND_FINISHED
             request = scheduler_pb2.ReportTaskEventsRequest(

@@ -32,7 +32,7 @@ async def test_stops_wait_in_the_outbox_until_the_dispatcher_answers(
     db = Database(pg_database, schema=f"{schema_prefix}scheduler")
     await db.migrate(MIGRATIONS)
     address = service_ports["dispatcher_address"]
-    sender = StopSender(db, address)
+    sender = StopSender(db, address, internal_secret=service_ports["internal_secret"])
     async with db.transaction() as session:
         session.add(
             AttemptStop(task_instance_id="ti-1", try_number=1, reason="why", created_at=utcnow())
@@ -46,6 +46,7 @@ async def test_stops_wait_in_the_outbox_until_the_dispatcher_answers(
         database_schema_prefix=schema_prefix,
         broker_url="memory://",
         dispatcher_address=address,
+        internal_secret=service_ports["internal_secret"],
     )
     stop = asyncio.Event()
     dispatcher = asyncio.create_task(serve_dispatcher(settings, stop, broker=InMemoryBroker()))

@@ -37,4 +37,5 @@ class Unauthenticated(TradewindError):
 
 
 class PermissionDenied(TradewindError):
-    """A known caller asked for something its role does not allow."""
+    """A known caller asked for something it may not do: a user whose role or DAG grants
+    do not allow it, a worker on an attempt it does not hold."""

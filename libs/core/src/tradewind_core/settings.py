@@ -11,8 +11,10 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradewind_core.internal_auth import check_strength
 
 
 class CommonSettings(BaseSettings):
@@ -55,6 +57,16 @@ class CommonSettings(BaseSettings):
     api_grpc_address: str = "127.0.0.1:50051"
     scheduler_address: str = "127.0.0.1:50052"
     dispatcher_address: str = "127.0.0.1:50053"
+    internal_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The secret the services authenticate each other with over gRPC: the same "
+            "value for the api, scheduler, dispatcher and every worker of a deployment "
+            "(at least 16 characters, e.g. `openssl rand -hex 32`). Required by each "
+            "service started on its own; standalone generates one when unset. Never "
+            "logged, and never passed to tasks."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
 
@@ -62,6 +74,13 @@ class CommonSettings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("internal_secret")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_strength(value.get_secret_value())
+        return value
 
     @field_validator("api_grpc_address", "scheduler_address", "dispatcher_address")
     @classmethod

@@ -20,6 +20,7 @@ from tradewind.scheduler.v1 import (
 )
 from tradewind_core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, Unavailable
 from tradewind_core.grpc_server import channel, check_health
+from tradewind_core.internal_auth import Secret
 
 T = TypeVar("T")
 _ERRORS = {
@@ -61,9 +62,9 @@ _call = call
 
 
 class SchedulerClient:
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, internal_secret: Secret | None) -> None:
         self.address = address
-        self._channel = channel(address)
+        self._channel = channel(address, internal_secret=internal_secret)
         self.channel = self._channel  # the scheduler serves PoolService on it too
         self.stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
         self.control = control_pb2_grpc.RunControlServiceStub(self._channel)
@@ -110,9 +111,9 @@ class SchedulerClient:
 
 
 class DispatcherClient:
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, internal_secret: Secret | None) -> None:
         self.address = address
-        self._channel = channel(address)
+        self._channel = channel(address, internal_secret=internal_secret)
         self.stub = dispatch_pb2_grpc.DispatchServiceStub(self._channel)
         self.xcom = xcom_pb2_grpc.XComServiceStub(self._channel)
         self.logs = task_logs_pb2_grpc.TaskLogServiceStub(self._channel)

@@ -53,8 +53,12 @@ async def serve(
     context = AppContext(
         settings=settings,
         db=db,
-        scheduler=SchedulerClient(settings.scheduler_address),
-        dispatcher=DispatcherClient(settings.dispatcher_address),
+        scheduler=SchedulerClient(
+            settings.scheduler_address, internal_secret=settings.internal_secret
+        ),
+        dispatcher=DispatcherClient(
+            settings.dispatcher_address, internal_secret=settings.internal_secret
+        ),
     )
     await ensure_admin(context.directory, settings)
     context.state_changes = StateChangeHub(
@@ -68,6 +72,7 @@ async def serve(
     grpc_server = GrpcServer(
         listen,
         INTERNAL_SERVICE_NAMES if apart else [*INTERNAL_SERVICE_NAMES, WORKFLOW_SERVICE],
+        internal_secret=settings.internal_secret,
         setting="TRADEWIND_API_GRPC_ADDRESS",
     )
     public_server = grpc_server
@@ -76,6 +81,7 @@ async def serve(
         public_server = GrpcServer(
             settings.listen_address(public_grpc_address),
             [WORKFLOW_SERVICE],
+            internal_secret=settings.internal_secret,
             setting="TRADEWIND_API_GRPC_ADDRESS",
         )
     catalog_pb2_grpc.add_DagCatalogServiceServicer_to_server(

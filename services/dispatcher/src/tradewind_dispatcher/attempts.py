@@ -7,6 +7,7 @@ transaction (see outbox.py).
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
-from tradewind_core.errors import Conflict, NotFound
+from tradewind_core.errors import Conflict, NotFound, PermissionDenied
 from tradewind_core.timeutil import utcnow
 from tradewind_dispatcher import outbox, task_log_lines
 from tradewind_dispatcher.attempt_states import FAILED, QUEUED, RUNNING, check_move
@@ -140,7 +141,7 @@ async def claim_many(
         elif attempt.state == QUEUED:
             check_move(attempt.id, attempt.state, RUNNING)
             attempt.state = RUNNING
-            attempt.fencing_token = str(uuid.uuid4())
+            attempt.fencing_token = str(uuid.uuid4())  # 122 bits from os.urandom
             attempt.worker_id = r.worker_id
             attempt.hostname = r.hostname
             attempt.claimed_at = attempt.heartbeat_at = now
@@ -195,10 +196,16 @@ async def owned_attempt(session: AsyncSession, attempt_id: str, token: str) -> T
 
 
 def _owned(attempt: TaskAttempt | None, attempt_id: str, token: str) -> TaskAttempt:
+    """The attempt, if `token` is the one its claim handed out: a call for an attempt the
+    caller did not claim (or whose claim was given away) changes nothing."""
     if attempt is None:
         raise NotFound(f"attempt {attempt_id} does not exist")
-    if not token or attempt.fencing_token != token:
-        raise Conflict(f"attempt {attempt_id} is held by another claim")
+    held = attempt.fencing_token or ""
+    if not token or not held or not hmac.compare_digest(held.encode(), token.encode()):
+        raise PermissionDenied(
+            f"attempt {attempt_id} is not held by this caller: the token does not match "
+            "the one its claim handed out"
+        )
     return attempt
 
 
@@ -214,7 +221,7 @@ async def renew_leases(
     for r in renewals:
         try:
             attempt = _owned(rows.get(r.attempt_id), r.attempt_id, r.token)
-        except (NotFound, Conflict) as exc:
+        except (NotFound, Conflict, PermissionDenied) as exc:
             answers.append(exc)
             continue
         if attempt.state != RUNNING or attempt.reason:  # over, or asked to stop (stopping.py)
@@ -240,7 +247,7 @@ async def finish_many(session: AsyncSession, reports: Sequence[Report]) -> list[
         try:
             check_move(r.attempt_id, RUNNING, r.outcome)
             attempt = _owned(rows.get(r.attempt_id), r.attempt_id, r.token)
-        except (NotFound, Conflict) as exc:
+        except (NotFound, Conflict, PermissionDenied) as exc:
             answers.append(exc)
             continue
         if attempt.state == r.outcome:

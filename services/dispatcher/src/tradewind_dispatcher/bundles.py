@@ -11,11 +11,14 @@ import grpc
 from tradewind.catalog.v1 import bundles_pb2, bundles_pb2_grpc
 from tradewind_core.errors import InvalidArgument, NotFound, Unavailable
 from tradewind_core.grpc_server import channel, maps_domain_errors
+from tradewind_core.internal_auth import Secret
 
 
 class CodeBundleProxy(bundles_pb2_grpc.CodeBundleServiceServicer):
-    def __init__(self, api_address: str, *, cache_size: int) -> None:
-        self._channel = channel(api_address)
+    def __init__(
+        self, api_address: str, *, cache_size: int, internal_secret: Secret | None
+    ) -> None:
+        self._channel = channel(api_address, internal_secret=internal_secret)
         self._api = bundles_pb2_grpc.CodeBundleServiceStub(self._channel)
         self._cache: OrderedDict[str, bundles_pb2.GetCodeBundleResponse] = OrderedDict()
         self._cache_size = cache_size

@@ -68,7 +68,9 @@ async def serve(
         await broker.connect()
     publisher = Publisher(db, broker)
     dispatching = Dispatching(db, publisher)
-    relay = SchedulerRelay(db, settings.scheduler_address, dispatching)
+    relay = SchedulerRelay(
+        db, settings.scheduler_address, dispatching, internal_secret=settings.internal_secret
+    )
     dispatching.on_events = relay.wake
     sweeper = Sweeper(db, publisher, relay, settings, broker)
     if isinstance(broker, InMemoryBroker):
@@ -76,7 +78,12 @@ async def serve(
         while await sweeper.republish(published_before=None) == REPUBLISH_BATCH:
             pass
     listen = settings.listen_address(settings.dispatcher_address)
-    server = GrpcServer(listen, SERVICE_NAMES, setting="TRADEWIND_DISPATCHER_ADDRESS")
+    server = GrpcServer(
+        listen,
+        SERVICE_NAMES,
+        internal_secret=settings.internal_secret,
+        setting="TRADEWIND_DISPATCHER_ADDRESS",
+    )
     dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(
         DispatchServicer(db, dispatching, settings), server.server
     )
@@ -96,7 +103,11 @@ async def serve(
         WorkerRegistryServicer(db, worker_timeout=settings.dispatcher_worker_timeout),
         server.server,
     )
-    bundles = CodeBundleProxy(settings.api_grpc_address, cache_size=settings.code_bundle_cache_size)
+    bundles = CodeBundleProxy(
+        settings.api_grpc_address,
+        cache_size=settings.code_bundle_cache_size,
+        internal_secret=settings.internal_secret,
+    )
     bundles_pb2_grpc.add_CodeBundleServiceServicer_to_server(bundles, server.server)
     await server.start()
 

@@ -23,6 +23,7 @@ from tradewind.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from tradewind_core.batching import first_batch
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import channel
+from tradewind_core.internal_auth import Secret
 from tradewind_core.lifecycle import sleep_unless_stopped
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import to_timestamp
@@ -38,10 +39,17 @@ DELETE_EVERY = 1.0
 
 
 class SchedulerRelay:
-    def __init__(self, db: Database, scheduler_address: str, dispatching: Dispatching) -> None:
+    def __init__(
+        self,
+        db: Database,
+        scheduler_address: str,
+        dispatching: Dispatching,
+        *,
+        internal_secret: Secret | None,
+    ) -> None:
         self._db = db
         self._dispatching = dispatching
-        self._channel = channel(scheduler_address)
+        self._channel = channel(scheduler_address, internal_secret=internal_secret)
         self._stub = scheduler_pb2_grpc.SchedulerServiceStub(self._channel)
         self._urgent = asyncio.Event()
         self._pending = False

@@ -10,12 +10,13 @@ import grpc
 from tradewind.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from tradewind_core.errors import NotFound, Unavailable
 from tradewind_core.grpc_server import channel
+from tradewind_core.internal_auth import Secret
 from tradewind_core.spec import DagSpec, parse_dag_spec
 
 
 class DagVersionCache:
-    def __init__(self, api_grpc_address: str) -> None:
-        self._channel = channel(api_grpc_address)
+    def __init__(self, api_grpc_address: str, *, internal_secret: Secret | None) -> None:
+        self._channel = channel(api_grpc_address, internal_secret=internal_secret)
         self._stub = catalog_pb2_grpc.DagCatalogServiceStub(self._channel)
         self._specs: dict[str, DagSpec] = {}
         self._lock = asyncio.Lock()

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 from tradewind_core.batching import bounded_batches
 from tradewind_core.grpc_server import channel
+from tradewind_core.internal_auth import Secret
 from tradewind_core.logging import get_logger
 
 log = get_logger(__name__)
 
 
 class DispatcherClient:
-    def __init__(self, address: str) -> None:
-        self._channel = channel(address)
+    def __init__(self, address: str, *, internal_secret: Secret | None) -> None:
+        self._channel = channel(address, internal_secret=internal_secret)
         self._stub = dispatch_pb2_grpc.DispatchServiceStub(self._channel)
 
     async def dispatch(self, tasks: Sequence[dispatch_pb2.TaskDispatch]) -> int:

@@ -58,14 +58,17 @@ async def serve(
     surface."""
     db = Database(settings.database_url_for("scheduler"), schema=settings.schema_for("scheduler"))
     await db.migrate(MIGRATIONS)
-    catalog = DagVersionCache(settings.api_grpc_address)
-    dispatcher = DispatcherClient(settings.dispatcher_address)
-    stops = StopSender(db, settings.dispatcher_address)
+    secret = settings.internal_secret
+    catalog = DagVersionCache(settings.api_grpc_address, internal_secret=secret)
+    dispatcher = DispatcherClient(settings.dispatcher_address, internal_secret=secret)
+    stops = StopSender(db, settings.dispatcher_address, internal_secret=secret)
     loop = SchedulingLoop(db, catalog, dispatcher, settings)
     schedule_loop = ScheduleLoop(db, catalog, settings, run_created=loop.run_created)
     loop.run_finished_listeners.append(schedule_loop.runs_finished)
     listen = settings.listen_address(settings.scheduler_address)
-    server = GrpcServer(listen, SERVICE_NAMES, setting="TRADEWIND_SCHEDULER_ADDRESS")
+    server = GrpcServer(
+        listen, SERVICE_NAMES, internal_secret=secret, setting="TRADEWIND_SCHEDULER_ADDRESS"
+    )
     scheduler_pb2_grpc.add_SchedulerServiceServicer_to_server(
         SchedulerServicer(db, catalog, loop, schedules=schedule_loop), server.server
     )

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from tradewind.dispatch.v1 import control_pb2, control_pb2_grpc
 from tradewind_core.db import Database
 from tradewind_core.grpc_server import channel
+from tradewind_core.internal_auth import Secret
 from tradewind_core.logging import get_logger
 from tradewind_scheduler.models import AttemptStop
 
@@ -22,9 +23,11 @@ RETRY_EVERY = 2.0
 
 
 class StopSender:
-    def __init__(self, db: Database, dispatcher_address: str) -> None:
+    def __init__(
+        self, db: Database, dispatcher_address: str, *, internal_secret: Secret | None
+    ) -> None:
         self._db = db
-        self._channel = channel(dispatcher_address)
+        self._channel = channel(dispatcher_address, internal_secret=internal_secret)
         self._stub = control_pb2_grpc.AttemptControlServiceStub(self._channel)
         self._wake = asyncio.Event()
 

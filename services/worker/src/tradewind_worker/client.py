@@ -16,6 +16,7 @@ from tradewind.execution.v1 import (
     xcom_pb2_grpc,
 )
 from tradewind_core.grpc_server import channel
+from tradewind_core.internal_auth import Secret
 
 
 class ClaimRefused(Exception):
@@ -27,8 +28,10 @@ class UnknownAttempt(Exception):
 
 
 class ExecutionClient:
-    def __init__(self, address: str, *, worker_id: str, hostname: str) -> None:
-        self._channel = channel(address)
+    def __init__(
+        self, address: str, *, worker_id: str, hostname: str, internal_secret: Secret | None
+    ) -> None:
+        self._channel = channel(address, internal_secret=internal_secret)
         self._stub = execution_pb2_grpc.TaskExecutionServiceStub(self._channel)
         self._xcom = xcom_pb2_grpc.XComServiceStub(self._channel)
         self._bundles = bundles_pb2_grpc.CodeBundleServiceStub(self._channel)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from tradewind_worker.client import ClaimRefused, ExecutionClient, UnknownAttemp
 from tradewind_worker.log_shipping import LogShipper
 from tradewind_worker.operators import Attempt, TaskRuntime, run_task, task_spec
 from tradewind_worker.runner import Outcome, RunningTask, describe
+from tradewind_worker.secrets_masker import SecretsMasker, task_secrets
 from tradewind_worker.settings import WorkerSettings
 from tradewind_worker.templating import context_with_xcoms
 
@@ -34,7 +36,12 @@ _OUTCOME = {
     "failed": execution_pb2.ATTEMPT_OUTCOME_FAILED,
     "skipped": execution_pb2.ATTEMPT_OUTCOME_SKIPPED,
 }
-_REFUSED = (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND)
+# The attempt is over, or no longer this claim's (its token is refused): stop, drop.
+_REFUSED = (
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.NOT_FOUND,
+)
 CLAIM_TRIES = 3
 # How long after its start a task is announced (the renewal carrying its pid). A task
 # that ends sooner is never announced: its result carries the pid and stands for both,
@@ -208,6 +215,8 @@ class TaskExecutor:
                 await flusher
             self.running.pop(attempt_id, None)
             self.in_hand.pop(attempt_id, None)
+        # The reason is shown with the task instance: it keeps the task's secrets too.
+        outcome = dataclasses.replace(outcome, reason=stream.masker.mask(outcome.reason))
         await self._close_log(stream, outcome)
         self._runtime.metrics.finished(task.operator, outcome.state, time.monotonic() - started)
         log.info("task finished", state=outcome.state, exit_code=outcome.exit_code)
@@ -230,6 +239,7 @@ class TaskExecutor:
             context = await context_with_xcoms(
                 task, context, lambda refs: self._client.pull_xcoms(attempt_id, token, refs)
             )
+            stream.masker = SecretsMasker(task_secrets(task, context))
             return await run_task(
                 task,
                 context,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tradewind_core.logging import get_logger
+from tradewind_worker.task_user import TaskUser
 
 log = get_logger(__name__)
 Process = asyncio.subprocess.Process
@@ -31,10 +32,14 @@ class Interpreters:
         preload: list[str],
         cwd: Path,
         env: Mapping[str, str] | None = None,
+        as_user: TaskUser | None = None,
     ) -> None:
         self._spares = spares
         # What the task processes may see of the worker's environment.
         self._env = dict(env) if env is not None else task_process_environment()
+        self._as_user = as_user
+        if as_user is not None:
+            self._env.update(as_user.environment())
         self._preload = preload
         self._cwd = cwd
         self._ready: list[Process] = []
@@ -76,11 +81,11 @@ class Interpreters:
 
     async def _start(self) -> Process:
         self._cwd.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "tradewind_worker.task_process", *self._preload]
+        if self._as_user is not None:
+            argv = self._as_user.command(argv)
         return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tradewind_worker.task_process",
-            *self._preload,
+            *argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

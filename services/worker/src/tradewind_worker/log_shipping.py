@@ -14,6 +14,7 @@ import grpc
 from tradewind.execution.v1 import task_logs_pb2
 from tradewind_core.logging import get_logger
 from tradewind_worker.client import ExecutionClient
+from tradewind_worker.secrets_masker import SecretsMasker
 
 log = get_logger(__name__)
 BATCH_LINES = 5_000
@@ -38,12 +39,15 @@ class LogShipper:
         self._unsent: tuple[int, list[task_logs_pb2.LogLine]] | None = None
         self._full = asyncio.Event()
         self._sending = asyncio.Lock()
+        # Set once the task's secrets are known; every line written is masked with it.
+        self.masker = SecretsMasker()
 
     def output(self, text: str, stream: str) -> None:
         """A line the task wrote on `stream` (stdout or stderr)."""
         self.write(text, stream=stream)
 
     def write(self, text: str, level: str = "info", *, stream: str = "") -> None:
+        text = self.masker.mask(text)
         size = len(text.encode())
         if self._cut_lines or self._kept_bytes + size > self._max_bytes:
             if not self._cut_lines:
@@ -108,6 +112,7 @@ class LogShipper:
                 except grpc.aio.AioRpcError as exc:
                     if exc.code() in (
                         grpc.StatusCode.FAILED_PRECONDITION,
+                        grpc.StatusCode.PERMISSION_DENIED,
                         grpc.StatusCode.NOT_FOUND,
                         grpc.StatusCode.INVALID_ARGUMENT,
                     ):

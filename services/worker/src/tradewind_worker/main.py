@@ -47,13 +47,24 @@ async def serve(
         broker = make_broker(settings.broker_url, settings.broker_namespace)
         await broker.connect()
     client = ExecutionClient(
-        settings.dispatcher_address, worker_id=settings.worker_id, hostname=socket.gethostname()
+        settings.dispatcher_address,
+        worker_id=settings.worker_id,
+        hostname=socket.gethostname(),
+        internal_secret=settings.internal_secret,
     )
     # Computed once: what every task may inherit of this process's environment.
     inherited = inheritable_environment(
-        os.environ, secrets=(settings.broker_url, settings.database_url or "")
+        os.environ,
+        secrets=(
+            settings.broker_url,
+            settings.database_url or "",
+            settings.internal_secret.get_secret_value() if settings.internal_secret else "",
+        ),
     )
-    task_api = TaskApi(client)
+    task_user = settings.task_user()
+    if task_user is not None:
+        log.info("tasks run as", user=task_user.name, uid=task_user.uid)
+    task_api = TaskApi(client, task_user=task_user)
     await task_api.start()
     metrics = WorkerMetrics(
         slots=settings.worker_concurrency, slots_in_use=lambda: intake.slots - intake.free
@@ -67,10 +78,12 @@ async def serve(
             preload=settings.worker_python_preload,
             cwd=settings.home,
             env=inherited,
+            as_user=task_user,
         ),
         http_response_max_bytes=settings.worker_http_response_max_bytes,
         metrics=metrics,
         inherited=inherited,
+        task_user=task_user,
     )
     executor = TaskExecutor(client, settings, runtime)
     runtime.interpreters.start()

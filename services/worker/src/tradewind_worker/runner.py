@@ -26,6 +26,7 @@ from typing import Any
 from tradewind_core.spec import BashTask
 from tradewind_worker.output_lines import READ_BYTES, LineSplitter
 from tradewind_worker.process_guard import process_guard
+from tradewind_worker.task_user import TaskUser
 from tradewind_worker.templating import render
 
 KILL_GRACE = 5.0
@@ -142,8 +143,10 @@ async def run_bash(
     handle: RunningTask,
     *,
     inherited: Mapping[str, str] | None = None,
+    as_user: TaskUser | None = None,
 ) -> Outcome:
-    """Never raises for a task that cannot start: that is a failed outcome with its reason."""
+    """Never raises for a task that cannot start: that is a failed outcome with its reason.
+    `as_user`: the user the task runs as, when not the worker's own."""
     # The template fields, as BashOperator's: bash_command, env and cwd.
     try:
         command = render(task.bash_command, context)
@@ -152,12 +155,16 @@ async def run_bash(
     except Exception as exc:  # any error a template raises, e.g. {{ 1/0 }}
         return Outcome("failed", -1, f"cannot render the task's templates: {describe(exc)}")
     guard = process_guard()
+    argv = ["bash", "-c", command]
+    if as_user is not None:
+        env = {**env, **as_user.environment()}
+        argv = as_user.command(argv)
     with tempfile.TemporaryDirectory(prefix="tradewind-") as scratch:
+        if as_user is not None:
+            as_user.give(scratch)
         try:
             handle.process = await asyncio.create_subprocess_exec(
-                "bash",
-                "-c",
-                command,
+                *argv,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

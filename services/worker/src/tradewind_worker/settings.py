@@ -5,10 +5,12 @@ import socket
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from tradewind_core.settings import CommonSettings
+from tradewind_worker.task_user import TaskUser, TaskUserError
+from tradewind_worker.task_user import resolve as resolve_task_user
 
 
 class WorkerSettings(CommonSettings):
@@ -78,6 +80,21 @@ class WorkerSettings(CommonSettings):
         default=None,
         description="Where code bundles are unpacked (default: code-bundles under home).",
     )
+    worker_run_tasks_as_root: bool = Field(
+        default=False,
+        description="Let a worker running as root run tasks as root when worker_task_user "
+        "is unset. Not for production: a task running as root can read the worker's "
+        "secrets and take over its host.",
+    )
+    worker_task_user: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="The unprivileged user (name or uid) tasks run as, with its primary "
+        "group and no other; the worker must run as root to switch to it. Unset: tasks "
+        "run as the worker's own user, which a worker running as root refuses unless "
+        "worker_run_tasks_as_root is set. The user needs read access to the code cache "
+        "(worker_code_cache_dir) for python tasks with code.",
+    )
     worker_http_response_max_bytes: int = Field(
         default=1024 * 1024,
         ge=0,
@@ -108,6 +125,21 @@ class WorkerSettings(CommonSettings):
         if not value:
             raise ValueError("name at least one queue")
         return value
+
+    @field_validator("worker_task_user")
+    @classmethod
+    def _possible_task_user(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A clear error at start when tasks would run as root unasked, or the switch to
+        the named user cannot be made."""
+        try:
+            resolve_task_user(value, run_as_root=info.data.get("worker_run_tasks_as_root", False))
+        except TaskUserError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def task_user(self) -> TaskUser | None:
+        """Who tasks run as; None: the worker's own user."""
+        return resolve_task_user(self.worker_task_user, run_as_root=self.worker_run_tasks_as_root)
 
     @model_validator(mode="after")
     def _gives_up_before_the_dispatcher(self) -> WorkerSettings:

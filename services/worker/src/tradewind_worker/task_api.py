@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import secrets
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ import grpc
 
 from tradewind_core.logging import get_logger
 from tradewind_worker.client import ExecutionClient
+from tradewind_worker.task_user import TaskUser
 
 log = get_logger(__name__)
 # One request line: an XCom value (bounded by the dispatcher) plus its envelope.
@@ -25,8 +27,9 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 
 class TaskApi:
-    def __init__(self, client: ExecutionClient) -> None:
+    def __init__(self, client: ExecutionClient, *, task_user: TaskUser | None = None) -> None:
         self._client = client
+        self._task_user = task_user
         self._folder = Path(tempfile.mkdtemp(prefix="tradewind-task-api-"))
         self.path = str(self._folder / "api.sock")
         self._attempts: dict[str, tuple[str, str]] = {}
@@ -36,6 +39,13 @@ class TaskApi:
         self._server = await asyncio.start_unix_server(
             self._serve, path=self.path, limit=MAX_REQUEST_BYTES
         )
+        if self._task_user is not None:
+            # Tasks run as another user: its group may reach the socket, and no one else.
+            gid = self._task_user.gid
+            os.chown(self._folder, -1, gid)
+            os.chmod(self._folder, 0o710)
+            os.chown(self.path, -1, gid)
+            os.chmod(self.path, 0o660)
 
     async def close(self) -> None:
         if self._server is not None:

@@ -17,6 +17,7 @@ from tradewind_worker.interpreters import Interpreters
 from tradewind_worker.metrics import WorkerMetrics
 from tradewind_worker.runner import OnOutput, Outcome, RunningTask, run_bash
 from tradewind_worker.task_api import TaskApi
+from tradewind_worker.task_user import TaskUser
 
 task_spec = TypeAdapter(TaskSpec)
 
@@ -31,6 +32,8 @@ class TaskRuntime:
     metrics: WorkerMetrics
     # What every task may inherit of the worker's environment (its own settings removed).
     inherited: Mapping[str, str] = field(default_factory=dict)
+    # Who tasks run as, when not the worker's own user.
+    task_user: TaskUser | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,14 @@ async def run_task(
     from tradewind_worker.operators.python import run_python
 
     if isinstance(task, BashTask):
-        return await run_bash(task, context, on_output, handle, inherited=runtime.inherited)
+        return await run_bash(
+            task,
+            context,
+            on_output,
+            handle,
+            inherited=runtime.inherited,
+            as_user=runtime.task_user,
+        )
     if isinstance(task, PythonTask):
         return await run_python(task, context, on_output, handle, runtime=runtime, attempt=attempt)
     if isinstance(task, HttpTask):

@@ -50,6 +50,8 @@ async def run_python(
     token = runtime.task_api.register(attempt.attempt_id, attempt.fencing_token)
     try:
         with tempfile.TemporaryDirectory(prefix="tradewind-") as scratch:
+            if runtime.task_user is not None:
+                runtime.task_user.give(scratch)  # the task writes its result there
             result_path = Path(scratch) / ".tradewind-result.json"
             request = {
                 "python_callable": task.python_callable,
