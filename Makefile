@@ -18,7 +18,14 @@ install:  ## Install uv (from PyPI) and the locked environment into .venv
 	@$(UV) sync --all-packages --locked --quiet --compile-bytecode
 
 run: install  ## Start Tradewind standalone (SQLite, no servers) on http://127.0.0.1:8080
-	@$(UV) run --no-sync tradewind standalone
+	@# A laptop run as root (a fresh container, a CI box) runs its tasks as root, and says
+	@# so; set TRADEWIND_WORKER_TASK_USER to run them as an unprivileged user instead.
+	@if [ "$$(id -u)" = 0 ] && [ -z "$$TRADEWIND_WORKER_TASK_USER" ]; then \
+	  echo "make run: running as root, so tasks run as root too (set TRADEWIND_WORKER_TASK_USER to change that)" >&2; \
+	  TRADEWIND_WORKER_RUN_TASKS_AS_ROOT=$${TRADEWIND_WORKER_RUN_TASKS_AS_ROOT:-true} $(UV) run --no-sync tradewind standalone; \
+	else \
+	  $(UV) run --no-sync tradewind standalone; \
+	fi
 
 test: install  ## Install PostgreSQL, RabbitMQ and Chromium if missing, start them, run every test
 	@scripts/ensure-services.sh
