@@ -18,6 +18,35 @@ from tradewind_core.local_ports import free_port
 PG_ADMIN = os.environ.get("TRADEWIND_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DATABASE = "tradewind_test"
 AMQP_URL = os.environ.get("TRADEWIND_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+# Every Tradewind a test starts makes its first user `admin` with this password, and the
+# tests sign in as it (the role tests make their own users).
+ADMIN_PASSWORD = "test-admin-password"
+os.environ["TRADEWIND_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+
+
+def admin_auth():
+    """httpx authentication as the first user, for the tests' API clients."""
+    from tradewind_client import PasswordAuth
+
+    return PasswordAuth("admin", ADMIN_PASSWORD)
+
+
+async def admin_token(rest) -> str:  # type: ignore[no-untyped-def]
+    """An access token of the first user, from the server `rest` (an httpx client) talks to."""
+    root = str(rest.base_url).removesuffix("/").removesuffix("/api/v2")
+    answer = await rest.post(
+        f"{root}/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()["access_token"]
+
+
+def signed_in_channel(address: str, token: str):  # type: ignore[no-untyped-def]
+    """An asyncio gRPC channel whose every call carries `token`."""
+    import grpc
+    from tradewind_client.auth import AioBearerInterceptor
+
+    return grpc.aio.insecure_channel(address, interceptors=[AioBearerInterceptor(token)])
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import grpc
 import httpx
+from tradewind_client.auth import AioBearerInterceptor
 
 from bench.cleanup import cleanup
-from bench.cluster import Cluster
+from bench.cluster import Cluster, api_auth, api_token
 from bench.errors import BenchError
 from bench.stats import median, percentile
 from tradewind.v1 import workflow_pb2 as pb
@@ -71,8 +72,12 @@ async def _measure(cluster: Cluster, clients: int, seconds: float) -> list[dict]
     grpc_address = cluster.env["TRADEWIND_API_GRPC_ADDRESS"]
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with (
-        httpx.AsyncClient(base_url=cluster.api_url + "/api/v2", limits=limits, timeout=60) as rest,
-        grpc.aio.insecure_channel(grpc_address) as channel,
+        httpx.AsyncClient(
+            auth=api_auth(), base_url=cluster.api_url + "/api/v2", limits=limits, timeout=60
+        ) as rest,
+        grpc.aio.insecure_channel(
+            grpc_address, interceptors=[AioBearerInterceptor(api_token(cluster.api_url))]
+        ) as channel,
     ):
         stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
         created = await rest.post("/dags", json=SPEC)

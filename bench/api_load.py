@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import httpx
 
 from bench.cleanup import cleanup
-from bench.cluster import Cluster
+from bench.cluster import Cluster, api_auth
 from bench.errors import BenchError
 from bench.stats import percentile
 
@@ -87,7 +87,9 @@ class RestLeg:
 
     async def open(self) -> None:
         limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-        self._http = httpx.AsyncClient(base_url=self._base, timeout=30.0, limits=limits)
+        self._http = httpx.AsyncClient(
+            auth=api_auth(), base_url=self._base, timeout=30.0, limits=limits
+        )
 
     async def close(self) -> None:
         if self._http is not None:
@@ -174,7 +176,7 @@ async def _measure_leg(leg: Leg, duration: float) -> dict[str, Any]:
 
 
 def _seed(api_url: str) -> None:
-    with httpx.Client(base_url=f"{api_url}/api/v2", timeout=30.0) as http:
+    with httpx.Client(auth=api_auth(), base_url=f"{api_url}/api/v2", timeout=30.0) as http:
         created = http.post("/dags", json=LOAD_DAG)
         if created.status_code != 201:
             raise BenchError(f"cannot register {DAG_ID}: {created.status_code} {created.text}")

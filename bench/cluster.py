@@ -21,6 +21,24 @@ from bench.errors import BenchError
 from tradewind_core.local_ports import free_ports
 
 REPO = Path(__file__).resolve().parent.parent
+# The first user of every cluster the bench starts; the bench signs in as it.
+ADMIN_PASSWORD = "bench-admin-password"
+
+
+def api_auth() -> httpx.Auth:
+    from tradewind_client import PasswordAuth
+
+    return PasswordAuth("admin", ADMIN_PASSWORD)
+
+
+def api_token(api_url: str) -> str:
+    answer = httpx.post(
+        f"{api_url}/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
 TRADEWIND = REPO / ".venv" / "bin" / "tradewind"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/tradewind"
 BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -63,6 +81,7 @@ class Cluster:
             "TRADEWIND_SCHEDULER_ADDRESS": f"127.0.0.1:{scheduler}",
             "TRADEWIND_DISPATCHER_ADDRESS": f"127.0.0.1:{dispatcher}",
             "TRADEWIND_LOG_LEVEL": "warning",
+            "TRADEWIND_ADMIN_PASSWORD": ADMIN_PASSWORD,
         }
         api_url = f"http://127.0.0.1:{api}"
         if mode == "standalone":

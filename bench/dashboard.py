@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.cluster import Cluster
+from bench.cluster import Cluster, api_auth
 from bench.errors import BenchError
 from bench.stats import median
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
@@ -29,7 +29,7 @@ SAMPLES = 5
 def _seed(cluster: Cluster) -> None:
     task_ids = [f"step_{i:03d}" for i in range(TASKS)]
     spec = {"dag_id": "big", "tasks": [{"task_id": t, "operator": "empty"} for t in task_ids]}
-    with httpx.Client(base_url=cluster.api_url + "/api/v2", timeout=60) as client:
+    with httpx.Client(auth=api_auth(), base_url=cluster.api_url + "/api/v2", timeout=60) as client:
         created = client.post("/dags", json=spec)
         if created.status_code != 201:
             raise BenchError(f"creating the DAG answered {created.status_code}: {created.text}")
@@ -47,7 +47,7 @@ def _seed(cluster: Cluster) -> None:
 def _answer_sizes(api_url: str) -> dict[int, tuple[int, float]]:
     """Bytes and milliseconds of the grid's answer for pages of 100 and 1,000 runs."""
     sizes = {}
-    with httpx.Client(base_url=api_url + "/api/v2", timeout=60) as client:
+    with httpx.Client(auth=api_auth(), base_url=api_url + "/api/v2", timeout=60) as client:
         for limit in (100, 1000):
             started = time.perf_counter()
             response = client.get("/dags/big/grid", params={"limit": limit})

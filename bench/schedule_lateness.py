@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from bench.cluster import api_auth
 from bench.errors import BenchError
 
 INTERVAL_S = 2
@@ -32,7 +33,7 @@ def lateness_ms(api_url: str, samples: int, timeout: float = 120.0) -> list[floa
         "start_date": start.isoformat(),
         "tasks": [{"task_id": "t00", "operator": "bash", "bash_command": "true"}],
     }
-    with httpx.Client(base_url=f"{api_url}/api/v2", timeout=30.0) as http:
+    with httpx.Client(auth=api_auth(), base_url=f"{api_url}/api/v2", timeout=30.0) as http:
         created = http.post("/dags", json=dag)
         if created.is_error:
             raise BenchError(f"POST /dags: HTTP {created.status_code}: {created.text}")

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from bench.cluster import api_auth
 from bench.errors import BenchError
 
 # Figures come from server-side timestamps, so polling only detects the end of a run;
@@ -80,7 +81,7 @@ class Driver:
     """Registers the DAGs, triggers runs and polls them to their end."""
 
     def __init__(self, api_url: str) -> None:
-        self._http = httpx.Client(base_url=f"{api_url}/api/v2", timeout=30.0)
+        self._http = httpx.Client(auth=api_auth(), base_url=f"{api_url}/api/v2", timeout=30.0)
 
     def close(self) -> None:
         self._http.close()

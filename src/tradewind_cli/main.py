@@ -179,6 +179,15 @@ def rotate_fernet_key() -> None:
     typer.echo(f"re-encrypted {rotated.variables} variables and {rotated.connections} connections")
 
 
+def _add_user_commands() -> None:
+    from tradewind_cli.users import app as users
+
+    app.add_typer(users, name="users")
+
+
+_add_user_commands()
+
+
 def _hold_home(home: Path) -> None:
     """One standalone per TRADEWIND_HOME: a second would share the first one's SQLite files
     and sockets. The lock goes with the process, however it ends."""

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from conftest import admin_auth
+
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 
@@ -40,7 +42,9 @@ async def test_trigger_watch_read_the_log_and_clear(standalone, page, tmp_path):
             },
         ],
     }
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         other = {"dag_id": "other_dag", "tasks": [{"task_id": "t", "operator": "empty"}]}
         assert (await client.post("/dags", json=other)).status_code == 201
@@ -90,7 +94,9 @@ async def test_problems_from_the_api_are_shown(standalone, page):
     """A task instance whose run is deleted while its panel is open: the api's own words."""
     task = {"task_id": "t", "operator": "bash", "bash_command": "true"}
     spec = {"dag_id": "gone", "tasks": [task]}
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/gone/dagRuns", json={"dag_run_id": "r1"})
@@ -121,7 +127,9 @@ async def test_the_grid_of_a_big_dag_opens_and_scrolls(standalone, page):
         "dag_id": "big",
         "tasks": [{"task_id": t, "operator": "empty"} for t in task_ids],
     }
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=30
+    ) as client:
         created = await client.post("/dags", json=spec)
         assert created.status_code == 201
         assert (await client.patch("/dags/big", json={"is_paused": True})).status_code == 200
@@ -173,7 +181,9 @@ async def test_trigger_form_graph_gantt_and_spec(standalone, page, tmp_path):
         ],
         "code": {"files": {"jobs.py": "def count():\n    return {'rows': 42}\n"}},
     }
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         changed = {**spec, "description": "second version"}
         assert (await client.post("/dags", json=changed)).status_code == 201
@@ -212,7 +222,9 @@ async def test_pools_are_created_and_deleted(standalone, page):
     await page.get_by_role("button", name="Create pool").click()
     row = page.locator('tr[data-pool="reports"]')
     await expect(row).to_contain_text("3")
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.get("/pools/reports")).json()["slots"] == 3
         await row.get_by_role("button", name="Delete").click()
         await expect(row).to_have_count(0)
@@ -233,7 +245,9 @@ async def test_the_dag_page_is_live_and_recovers_a_lost_connection(standalone, p
     # The browser reaches the api through a proxy the test can cut, as a network would.
     proxy = TcpProxy(standalone.home_url.removeprefix("http://"))
     await proxy.start()
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         await page.goto(f"http://{proxy.address}/dags/live")
         status = page.get_by_test_id("live-status")
@@ -264,7 +278,9 @@ async def test_variables_connections_and_the_event_log(standalone, page):
     await page.get_by_role("button", name="Create variable").click()
     row = page.locator('tr[data-variable="report_day"]')
     await expect(row).to_contain_text("monday")
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.get("/variables/report_day")).json()["value"] == "monday"
         await row.get_by_role("button", name="Delete").click()
         await expect(row).to_have_count(0)

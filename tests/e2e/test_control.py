@@ -10,6 +10,7 @@ import os
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.harness import Deployment
 
@@ -66,7 +67,9 @@ async def marking_a_run_failed_kills_its_task_and_clearing_runs_a_task_again(
             scenarios.bash("sleeper", f"echo $$ > {pid_file}; exec sleep 300", "once"),
         ],
     }
-    async with httpx.AsyncClient(base_url=deployment.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=deployment.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         response = await client.post("/dags/control/dagRuns", json={"dag_run_id": "r"})
         assert response.status_code == 200
@@ -130,7 +133,9 @@ async def test_marking_a_task_failed_stops_it_and_every_process_it_started(distr
             )
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         response = await client.post("/dags/family/dagRuns", json={"dag_run_id": "r"})
         assert response.status_code == 200

@@ -10,13 +10,16 @@ import httpx
 import psutil
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 
 async def test_distributed_runs_dags_end_to_end(distributed):
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         await scenarios.pipeline_runs_in_dependency_order(client)
         await scenarios.a_failing_task_fails_the_run(client)
         await scenarios.bad_input_is_refused(client)
@@ -38,7 +41,9 @@ async def test_a_task_on_a_killed_worker_dies_with_it_and_is_retried_elsewhere(
             scenarios.bash("next", "true", "long"),
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/survivor/dagRuns", json={"dag_run_id": "r"})
@@ -89,7 +94,9 @@ async def test_a_killed_worker_started_again_gives_up_its_tries_at_once(
             )
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/phoenix/dagRuns", json={"dag_run_id": "r"})
@@ -250,7 +257,9 @@ async def test_poison_task_messages_go_to_the_dead_letter_queue_and_work_goes_on
         exchange = await channel.get_exchange(f"{broker_namespace}.tasks")
         for body in poison:
             await exchange.publish(aio_pika.Message(body), routing_key="default")
-        async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+        async with httpx.AsyncClient(
+            auth=admin_auth(), base_url=distributed.base_url, timeout=10
+        ) as client:
             await scenarios.pipeline_runs_in_dependency_order(client)
         dead = await channel.declare_queue(f"{broker_namespace}.tasks.dead", durable=True)
         reasons: dict[bytes, str] = {}

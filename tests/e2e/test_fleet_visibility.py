@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import free_port
+from conftest import admin_auth, free_port
 from tests.e2e import scenarios
 from tests.e2e.operator_scenarios import python
 
@@ -55,7 +55,9 @@ async def test_workers_endpoint_task_hosts_and_metrics(distributed, tmp_path):
             {"task_id": "noop", "operator": "empty", "queue": "obs", "upstream": ["quick"]},
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/observed/dagRuns", json={"dag_run_id": "r"})

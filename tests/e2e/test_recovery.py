@@ -8,6 +8,7 @@ import asyncio
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.harness import parse_time
 
@@ -56,7 +57,9 @@ async def _assert_ran_once_in_order(client: httpx.AsyncClient, logs: str) -> Non
     ],
 )
 async def test_a_service_killed_mid_run_loses_nothing(distributed, service, down_for):
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         await _run_until(client, finished_tasks=2)
         distributed.kill(service)
         await asyncio.sleep(down_for)

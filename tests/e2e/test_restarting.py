@@ -10,6 +10,7 @@ import asyncio
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.harness import Deployment
 
@@ -49,7 +50,9 @@ async def test_clearing_a_running_task_stops_it_before_the_next_try_starts(distr
         "dag_id": "restart",
         "tasks": [scenarios.bash("t", COMMAND.format(markers=markers))],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         response = await client.post("/dags/restart/dagRuns", json={"dag_run_id": "r"})
         assert response.status_code == 200

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from conftest import free_port
+from conftest import admin_auth, free_port
 from tests.e2e import scenarios
 from tests.e2e.conftest import _settings
 from tests.e2e.harness import Deployment
@@ -94,7 +94,9 @@ async def test_two_schedulers_both_schedule_and_never_exceed_a_limit_nor_queue_t
         "max_active_runs": MAX_ACTIVE_RUNS,
         "tasks": [recording("a", log), recording("b", log, "a"), recording("c", log, "a")],
     }
-    async with httpx.AsyncClient(base_url=two_schedulers.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=two_schedulers.base_url, timeout=10
+    ) as client:
         assert (await client.post("/pools", json={"name": "one", "slots": 1})).status_code == 201
         assert (await client.post("/dags", json=spec)).status_code == 201
         for i in range(RUNS):
@@ -140,7 +142,9 @@ async def test_a_named_queue_reaches_only_its_workers(distributed, tmp_path):
             scenarios.bash("plain", "true"),
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         for i in range(3):
             await client.post("/dags/queues/dagRuns", json={"dag_run_id": f"q{i}"})

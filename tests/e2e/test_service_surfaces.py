@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import free_port
+from conftest import admin_auth, free_port
 from tests.e2e import scenarios
 from tests.e2e.conftest import _settings
 from tests.e2e.harness import Deployment
@@ -72,7 +72,7 @@ async def test_distributed_surfaces_probes_metrics_and_introspection(
         await deployment.wait_healthy(timeout=180, workers=1)
         async with (
             httpx.AsyncClient(timeout=10) as http,
-            httpx.AsyncClient(base_url=deployment.base_url, timeout=10) as api,
+            httpx.AsyncClient(auth=admin_auth(), base_url=deployment.base_url, timeout=10) as api,
         ):
             for name in ports:
                 live = (await http.get(f"{url[name]}/health/live")).json()
@@ -176,7 +176,14 @@ async def test_standalone_serves_every_surface_on_the_api_port(tmp_path, service
     root = f"http://127.0.0.1:{service_ports['api_port']}/services"
     try:
         await deployment.wait_healthy(timeout=180)
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with (
+            httpx.AsyncClient(auth=admin_auth(), timeout=10) as http,
+            httpx.AsyncClient(timeout=10) as anonymous,
+        ):
+            # Probes need no credential; what a service knows of itself is for operators.
+            probe = await wait_for_status(anonymous, f"{root}/worker/health/live", 200)
+            assert probe.status_code == 200
+            assert (await anonymous.get(f"{root}/worker/metrics")).status_code == 401
             for name in ("scheduler", "dispatcher", "worker"):
                 ready = await wait_for_status(http, f"{root}/{name}/health/ready", 200)
                 assert ready.json()["service"] == name

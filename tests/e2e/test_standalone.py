@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import grpc
 import httpx
 import pytest
 
+from conftest import admin_auth, admin_token, signed_in_channel
 from tests.e2e import scenarios
 from tests.e2e.harness import TRADEWIND, Deployment
 from tradewind.v1 import workflow_pb2, workflow_pb2_grpc
@@ -28,19 +28,25 @@ async def standalone(tmp_path, service_ports):
 
 
 async def test_standalone_runs_dags_end_to_end(standalone):
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         await scenarios.pipeline_runs_in_dependency_order(client)
         await scenarios.a_failing_task_fails_the_run(client)
         await scenarios.bad_input_is_refused(client)
 
 
 async def test_standalone_keeps_its_data_across_restarts(standalone):
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         await scenarios.pipeline_runs_in_dependency_order(client)
     assert standalone.stop("standalone") == 0
     standalone.start("standalone", "standalone")
     await standalone.wait_healthy()
-    async with httpx.AsyncClient(base_url=standalone.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=standalone.base_url, timeout=10
+    ) as client:
         assert (await client.get("/dags/pipeline/dagRuns/first")).json()["state"] == "success"
         assert (
             await client.post("/dags/pipeline/dagRuns", json={"dag_run_id": "second"})
@@ -77,15 +83,16 @@ async def test_two_standalones_run_side_by_side_binding_only_their_public_port(
         await first.wait_healthy()
         await second.wait_healthy()
         async with (
-            httpx.AsyncClient(base_url=first.base_url, timeout=10) as one,
-            httpx.AsyncClient(base_url=second.base_url, timeout=10) as two,
+            httpx.AsyncClient(auth=admin_auth(), base_url=first.base_url, timeout=10) as one,
+            httpx.AsyncClient(auth=admin_auth(), base_url=second.base_url, timeout=10) as two,
         ):
             await scenarios.pipeline_runs_in_dependency_order(two)
             assert (await one.get("/dags/pipeline")).status_code == 404
             await scenarios.pipeline_runs_in_dependency_order(one)
             # Each one's public gRPC API answers for its own data.
             for rest, grpc_port in ((one, first_grpc_port), (two, second_grpc_port)):
-                async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+                token = await admin_token(rest)
+                async with signed_in_channel(f"127.0.0.1:{grpc_port}", token) as channel:
                     stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
                     dag = (await stub.GetDag(workflow_pb2.GetDagRequest(dag_id="pipeline"))).dag
                 version = (await rest.get("/dags/pipeline")).json()["latest_dag_version"]

@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -38,7 +39,9 @@ async def test_a_task_printing_100000_lines_keeps_its_log_up_to_the_cap(distribu
         ],
     }
     base = "/dags/chatty/dagRuns/r/taskInstances/talk/logs/1"
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/chatty/dagRuns", json={"dag_run_id": "r"})
@@ -99,7 +102,9 @@ async def test_a_running_task_shows_its_host_and_pid_and_each_line_its_stream(
         ],
     }
     path = "/dags/visible/dagRuns/r/taskInstances/work"
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         assert (await client.post("/dags", json=spec)).status_code == 201
         assert (
             await client.post("/dags/visible/dagRuns", json={"dag_run_id": "r"})

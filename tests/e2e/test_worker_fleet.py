@@ -17,6 +17,7 @@ import grpc
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.proxy import TcpProxy
 from tradewind.execution.v1 import execution_pb2, execution_pb2_grpc
@@ -78,7 +79,9 @@ async def test_a_claim_whose_reply_was_lost_runs_once_and_copies_run_nothing(
         "tasks": [scenarios.bash("t", f"echo x >> {ran}; sleep 1", queue="other")],
     }
     services_only.start("worker-1", "worker", worker_id="worker-1")
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         await _trigger(client, spec)
         queued: list[dict] = []
@@ -150,7 +153,9 @@ async def test_a_running_task_holds_no_unacknowledged_message(
         "tasks": [scenarios.bash("t", f"touch {started}; sleep 3; echo x >> {ran}")],
     }
     services_only.start("worker-1", "worker", worker_id="worker-1")
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         await _trigger(client, spec)
         await _wait_for_file(started, "the task starting")
@@ -216,7 +221,9 @@ async def test_a_task_longer_than_the_brokers_consumer_timeout_finishes_once(
             "tasks": [scenarios.bash("t", f"touch {started}; sleep 5; echo x >> {ran}")],
         }
         services_only.start("worker-1", "worker", worker_id="worker-1")
-        async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+        async with httpx.AsyncClient(
+            auth=admin_auth(), base_url=services_only.base_url, timeout=10
+        ) as client:
             await services_only.wait_healthy(workers=1)
             await _trigger(client, spec)
             await _wait_for_file(started, "the task starting")
@@ -249,7 +256,9 @@ async def test_a_worker_cut_off_from_the_dispatcher_stops_its_task_before_the_re
         "worker-1", "worker", worker_id="worker-1", dispatcher_address=proxy.address
     )
     try:
-        async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+        async with httpx.AsyncClient(
+            auth=admin_auth(), base_url=services_only.base_url, timeout=10
+        ) as client:
             await services_only.wait_healthy(workers=1)
             await _trigger(client, spec)
 
@@ -287,7 +296,9 @@ async def test_tasks_that_cannot_start_fail_at_once_and_leak_no_slot(services_on
         for name, command, fields in bad
     ]
     services_only.start("worker-1", "worker", worker_id="worker-1", worker_concurrency="2")
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         # A NUL character, which no process environment can hold, is refused at the door.
         nul = {"dag_id": "nul", "tasks": [scenarios.bash("t", "true", env={"X": "a\u0000b"})]}
@@ -322,7 +333,9 @@ async def test_tasks_that_cannot_start_fail_at_once_and_leak_no_slot(services_on
 
 async def test_a_task_sees_none_of_the_workers_configuration(distributed):
     spec = {"dag_id": "env", "tasks": [scenarios.bash("t", "env")]}
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         await _trigger(client, spec)
         assert (await scenarios.wait_for_run(client, "env", "r"))["state"] == "success"
         log = await _log(client, "env", "t", 1)
@@ -340,7 +353,9 @@ async def test_sigterm_drains_and_a_second_sigterm_stops_and_retries(services_on
         "tasks": [scenarios.bash("t", f"touch {started}; sleep 2; echo x >> {done}")],
     }
     services_only.start("worker-1", "worker", worker_id="worker-1")
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         await _trigger(client, spec)
         await _wait_for_file(started, "the task starting")
@@ -404,7 +419,9 @@ async def test_a_large_conf_runs_every_task_and_one_over_the_cap_is_refused(
     }
     try:
         await deployment.wait_healthy(workers=1)
-        async with httpx.AsyncClient(base_url=deployment.base_url, timeout=60) as client:
+        async with httpx.AsyncClient(
+            auth=admin_auth(), base_url=deployment.base_url, timeout=60
+        ) as client:
             assert (await client.post("/dags", json=spec)).status_code == 201
             too_big = await client.post(
                 "/dags/big/dagRuns", json={"dag_run_id": "no", "conf": {"x": "y" * 3_000_000}}

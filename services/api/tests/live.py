@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from conftest import admin_auth
 from tradewind_api.main import serve as serve_api
 from tradewind_api.settings import ApiSettings
 from tradewind_core.broker import InMemoryBroker
@@ -47,7 +48,7 @@ async def live_tradewind(
     ]
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(auth=admin_auth(), base_url=base, timeout=10) as client:
             for _ in range(400):
                 try:
                     health = (await client.get("/monitor/health")).json()

@@ -14,6 +14,7 @@ import pytest
 from airflow_client.client.exceptions import ApiException
 from cryptography.fernet import Fernet
 
+from conftest import ADMIN_PASSWORD
 from services.api.tests.test_control_api import api  # noqa: F401  the services, serving
 
 pytestmark = pytest.mark.postgres
@@ -55,9 +56,14 @@ SPEC = {
 }
 
 
-def _client(api_client: httpx.AsyncClient) -> af.ApiClient:
+async def _client(api_client: httpx.AsyncClient) -> af.ApiClient:
     host = str(api_client.base_url).removesuffix("/").removesuffix("/api/v2")
-    return af.ApiClient(af.Configuration(host=host))
+    # Signed in as Airflow's clients are: a token from /auth/token, sent as a bearer token.
+    answer = await api_client.post(
+        f"{host}/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    token = answer.json()["access_token"]
+    return af.ApiClient(af.Configuration(host=host, access_token=token))
 
 
 def _drive_dags(client: af.ApiClient) -> str:
@@ -216,7 +222,7 @@ def _drive_the_rest(client: af.ApiClient) -> None:
     assert secrets.total_entries == 3  # post, patch, delete
     assert "hunter2" not in str(secrets) and "t0p-s3cret" not in str(event_logs.get_event_logs())
     trigger = [e for e in events.event_logs if e.event == "trigger_dag_run"]
-    assert trigger and trigger[0].run_id == "first" and trigger[0].owner == "anonymous"
+    assert trigger and trigger[0].run_id == "first" and trigger[0].owner == "admin"
     one = af.EventLogApi(client).get_event_log(trigger[0].event_log_id)
     assert one.event == "trigger_dag_run"
 
@@ -258,7 +264,7 @@ def _drive_run_control(client: af.ApiClient) -> None:
 async def test_airflows_own_client_drives_tradewind(api):  # noqa: F811
     created = await api.post("/dags", json=SPEC)
     assert created.status_code == 201, created.text
-    with _client(api) as client:
+    with await _client(api) as client:
         run_id = await asyncio.to_thread(_drive_dags, client)
         await _wait_for_run(api, "sales", run_id)
         await asyncio.to_thread(_drive_runs, client)

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tradewind_api.main import serve as serve_api
 from tradewind_api.settings import ApiSettings
 from tradewind_core.broker import InMemoryBroker
@@ -50,7 +51,7 @@ async def api(pg_database, schema_prefix, service_ports):
         ),
     ]
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with httpx.AsyncClient(auth=admin_auth(), base_url=base, timeout=10) as client:
         for _ in range(200):
             try:
                 # Every service up, so no gRPC channel starts in a reconnect backoff.

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import services.api.tests.test_rest_api as live
+from conftest import admin_auth
 from tradewind_api.app import create_app
 
 pytestmark = pytest.mark.postgres
@@ -94,7 +95,7 @@ async def test_a_dependency_down_is_a_503_with_retry_after(
     task = asyncio.create_task(serve_api(settings, stop))
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(auth=admin_auth(), base_url=base, timeout=10) as client:
             for _ in range(200):
                 try:
                     await client.get("/version")

@@ -41,7 +41,7 @@ async def test_every_change_is_recorded_and_the_record_cannot_be_changed(api):  
         ("post_variable", None, None),
     ]
     trigger = events[1]
-    assert trigger["owner"] == "anonymous" and trigger["when"]
+    assert trigger["owner"] == "admin" and trigger["when"]
     extra = json.loads(trigger["extra"])
     assert extra["host"] == "127.0.0.1" and extra["method"] == "POST"
     assert extra["path"] == "/api/v2/dags/etl/dagRuns" and extra["status_code"] == 200

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import yaml
 
+from conftest import admin_auth
 from services.api.tests.serving import wait_serving
 from tradewind_api.main import serve as serve_api
 from tradewind_api.settings import ApiSettings
@@ -38,7 +39,7 @@ async def api(pg_database, schema_prefix, service_ports):
         asyncio.create_task(serve_api(ApiSettings(**common), stop)),
     ]
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+    async with httpx.AsyncClient(auth=admin_auth(), base_url=base, timeout=10) as client:
         await wait_serving(client, tasks)
         yield client
     stop.set()

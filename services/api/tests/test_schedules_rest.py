@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import admin_auth
 from services.api.tests.serving import wait_serving
 from tradewind_api.main import serve as serve_api
 from tradewind_api.settings import ApiSettings
@@ -46,7 +47,7 @@ async def api(pg_database, schema_prefix, service_ports):
         serve_worker(WorkerSettings(**common, worker_id="w"), stop_worker, broker=broker)
     )
     base = f"http://127.0.0.1:{service_ports['api_port']}/api/v2"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with httpx.AsyncClient(auth=admin_auth(), base_url=base, timeout=30) as client:
         await wait_serving(client, [*tasks, worker], tries=400)
         yield client
     # The worker first, while the dispatcher can still take its reports.

@@ -15,6 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from tradewind_client import Tradewind, run_state
 
+from conftest import admin_token, signed_in_channel
 from services.api.tests.live import live_tradewind
 from tradewind.v1 import workflow_pb2 as pb
 from tradewind.v1 import workflow_pb2_grpc
@@ -28,7 +29,8 @@ async def tradewind(pg_database, schema_prefix, service_ports):
     async with live_tradewind(
         pg_database, schema_prefix, service_ports, api_watch_poll_interval=0.1
     ) as rest:
-        async with grpc.aio.insecure_channel(service_ports["api_grpc_address"]) as channel:
+        token = await admin_token(rest)
+        async with signed_in_channel(service_ports["api_grpc_address"], token) as channel:
             yield rest, workflow_pb2_grpc.WorkflowServiceStub(channel), channel
 
 
@@ -267,7 +269,8 @@ async def test_a_stream_ends_at_its_lifetime_limit_and_the_client_watches_again(
     async with live_tradewind(
         pg_database, schema_prefix, service_ports, api_stream_max_seconds=1
     ) as rest:
-        async with grpc.aio.insecure_channel(address) as channel:
+        token = await admin_token(rest)
+        async with signed_in_channel(address, token) as channel:
             stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
             paused = spec("idle", bash("a", "echo"), is_paused_upon_creation=True)
             await stub.CreateDag(pb.CreateDagRequest(spec=paused))
@@ -286,7 +289,7 @@ async def test_a_stream_ends_at_its_lifetime_limit_and_the_client_watches_again(
 
         def follow() -> list[str]:
             states = []
-            with Tradewind.connect(address) as tradewind:
+            with Tradewind.connect(address, token=token) as tradewind:
                 for item in tradewind.watch("idle", "r"):
                     if isinstance(item, pb.DagRun):
                         states.append(run_state(item))

@@ -8,6 +8,7 @@ carrying the server's message."""
 from __future__ import annotations
 
 from tradewind.v1.workflow_pb2 import Dag, DagRun, LogLine, TaskInstance
+from tradewind_client.auth import PasswordAuth
 from tradewind_client.client import Tradewind, run_state, task_state
 from tradewind_client.errors import (
     AlreadyExistsError,
@@ -27,6 +28,7 @@ __all__ = [
     "InvalidArgumentError",
     "LogLine",
     "NotFoundError",
+    "PasswordAuth",
     "ResourceExhaustedError",
     "TaskInstance",
     "Tradewind",

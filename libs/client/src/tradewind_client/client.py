@@ -12,6 +12,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from tradewind.v1 import workflow_pb2 as pb
 from tradewind.v1 import workflow_pb2_grpc
+from tradewind_client.auth import BearerInterceptor
 from tradewind_client.errors import ResourceExhaustedError, UnavailableError, translated
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -48,10 +49,14 @@ class Tradewind:
         self.stub = workflow_pb2_grpc.WorkflowServiceStub(channel)
 
     @classmethod
-    def connect(cls, address: str = DEFAULT_ADDRESS, *, timeout: float = 30.0) -> Tradewind:
-        """`address` is TRADEWIND_API_GRPC_ADDRESS of the Tradewind to reach; `timeout`
+    def connect(
+        cls, address: str = DEFAULT_ADDRESS, *, token: str, timeout: float = 30.0
+    ) -> Tradewind:
+        """`address` is TRADEWIND_API_GRPC_ADDRESS of the Tradewind to reach; `token` an
+        access token (`POST /auth/token`) or an API token, sent with every call; `timeout`
         bounds each unary call (streams last as long as what they follow)."""
-        return cls(grpc.insecure_channel(address), timeout=timeout)
+        channel = grpc.intercept_channel(grpc.insecure_channel(address), BearerInterceptor(token))
+        return cls(channel, timeout=timeout)
 
     def close(self) -> None:
         self._channel.close()

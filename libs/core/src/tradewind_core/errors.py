@@ -30,3 +30,11 @@ class Conflict(TradewindError):
 
 class Unavailable(TradewindError):
     """A service this one depends on did not answer."""
+
+
+class Unauthenticated(TradewindError):
+    """No credential, or one that is expired, revoked or forged."""
+
+
+class PermissionDenied(TradewindError):
+    """A known caller asked for something its role does not allow."""

@@ -30,6 +30,9 @@ from tradewind_api import (
     workers,
     xcom_entries,
 )
+from tradewind_api.auth import routes as auth_routes
+from tradewind_api.auth.access import AccessControl
+from tradewind_api.auth.openapi_security import declare_security
 from tradewind_api.context import AppContext
 from tradewind_api.dashboard import install_dashboard
 from tradewind_api.idempotency import Idempotency
@@ -85,7 +88,11 @@ def create_app(
         # Innermost: records what a route changed; a replayed answer changed nothing.
         app.add_middleware(event_logs.EventRecorder)
         app.add_middleware(Idempotency)  # inside the limits: sees only bodies they allowed
+        # Before anything that acts on the request: who is calling, and may they.
+        app.add_middleware(AccessControl)
     app.add_middleware(RequestLimits, max_body_bytes=settings.api_max_body_bytes)
+    app.include_router(auth_routes.router)
+    app.include_router(auth_routes.users_router)
     app.include_router(dags.router)
     app.include_router(run_lists.router)
     app.include_router(dag_runs.router)
@@ -116,7 +123,7 @@ def create_app(
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
-                tags=[workers.TAG_METADATA, events.TAG_METADATA],
+                tags=[workers.TAG_METADATA, events.TAG_METADATA, *auth_routes.TAG_METADATA],
             )
             # POST /dags reads its body itself (JSON or YAML), so add the spec's schema.
             spec_schema = DagSpec.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -127,6 +134,7 @@ def create_app(
                 if "post" in operations:
                     operations["post"].setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
             declare_problems(schema)
+            declare_security(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -7,15 +7,17 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradewind.scheduler.v1 import backfills_pb2
+from tradewind_api.auth.visibility import require_dag
 from tradewind_api.clients import call
 from tradewind_api.context import AppContext, get_context
 from tradewind_api.dags import get_dag
 from tradewind_api.datetimes import Moment
 from tradewind_api.models import Dag
+from tradewind_core.errors import NotFound
 from tradewind_core.logging import get_logger
 from tradewind_core.timeutil import from_timestamp, to_timestamp
 
@@ -130,9 +132,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=BackfillResponse,
     responses=_ERRORS,
 )
-async def create_backfill(body: BackfillPostBody, ctx: Ctx) -> BackfillResponse:
-    request = await _request(ctx, body)
-    reply = await call("scheduler", ctx.scheduler.backfills.CreateBackfill(request, timeout=60))
+async def create_backfill(request: Request, body: BackfillPostBody, ctx: Ctx) -> BackfillResponse:
+    await require_dag(request, ctx, body.dag_id, "trigger")
+    create = await _request(ctx, body)
+    reply = await call("scheduler", ctx.scheduler.backfills.CreateBackfill(create, timeout=60))
     log.info("backfill created", dag_id=body.dag_id, backfill_id=reply.backfill.id)
     return _response(reply.backfill, await _display_names(ctx, {body.dag_id}))
 
@@ -145,8 +148,9 @@ async def create_backfill(body: BackfillPostBody, ctx: Ctx) -> BackfillResponse:
     responses=_ERRORS,
 )
 async def create_backfill_dry_run(
-    body: BackfillPostBody, ctx: Ctx
+    http: Request, body: BackfillPostBody, ctx: Ctx
 ) -> DryRunBackfillCollectionResponse:
+    await require_dag(http, ctx, body.dag_id, "read")
     request = await _request(ctx, body)
     reply = await call("scheduler", ctx.scheduler.backfills.DryRunBackfill(request, timeout=60))
     dates = [
@@ -162,12 +166,14 @@ async def create_backfill_dry_run(
     response_model=BackfillCollectionResponse,
 )
 async def list_backfills(
+    http: Request,
     ctx: Ctx,
     dag_id: Annotated[str, Query()],
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     order_by: Annotated[list[Literal["id", "-id"]] | None, Query()] = None,
 ) -> BackfillCollectionResponse:
+    await require_dag(http, ctx, dag_id, "read")
     if limit == 0:
         request = backfills_pb2.ListBackfillsRequest(dag_id=dag_id, limit=1, offset=offset)
     else:
@@ -187,15 +193,28 @@ async def list_backfills(
     response_model=BackfillResponse,
     responses={404: {"description": "No such backfill"}},
 )
-async def get_backfill(backfill_id: BackfillId, ctx: Ctx) -> BackfillResponse:
+async def get_backfill(http: Request, backfill_id: BackfillId, ctx: Ctx) -> BackfillResponse:
     request = backfills_pb2.GetBackfillRequest(backfill_id=backfill_id)
     reply = await call("scheduler", ctx.scheduler.backfills.GetBackfill(request, timeout=10))
+    await _require_backfill_dag(http, ctx, backfill_id, reply.backfill.dag_id, "read")
     return _response(reply.backfill, await _display_names(ctx, {reply.backfill.dag_id}))
 
 
+async def _require_backfill_dag(
+    http: Request, ctx: AppContext, backfill_id: int, dag_id: str, action: str
+) -> None:
+    try:
+        await require_dag(http, ctx, dag_id, action)
+    except NotFound:
+        # A backfill of a DAG the caller may not see does not exist for them.
+        raise NotFound(f"backfill {backfill_id} does not exist") from None
+
+
 def _change(name: str, operation_id: str, summary: str):
-    async def route(backfill_id: BackfillId, ctx: Ctx) -> BackfillResponse:
+    async def route(http: Request, backfill_id: BackfillId, ctx: Ctx) -> BackfillResponse:
         request = backfills_pb2.GetBackfillRequest(backfill_id=backfill_id)
+        found = await call("scheduler", ctx.scheduler.backfills.GetBackfill(request, timeout=10))
+        await _require_backfill_dag(http, ctx, backfill_id, found.backfill.dag_id, "trigger")
         method = getattr(ctx.scheduler.backfills, name)
         reply = await call("scheduler", method(request, timeout=10))
         log.info(summary, backfill_id=backfill_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from tradewind.scheduler.v1 import queries_pb2
+from tradewind_api.auth.visibility import visible_dag_ids
 from tradewind_api.clients import call
 from tradewind_api.context import AppContext, get_context
 from tradewind_api.models import Dag, DagTag
@@ -51,6 +52,7 @@ class DAGTagCollectionResponse(BaseModel):
     response_model=DagStatsCollectionResponse,
 )
 async def get_dag_stats(
+    http_request: Request,
     ctx: Ctx,
     dag_ids: Annotated[
         list[str] | None, Query(max_length=1000, description="These DAGs; unset: every DAG.")
@@ -59,6 +61,8 @@ async def get_dag_stats(
     query = select(Dag.dag_id, Dag.dag_display_name).order_by(Dag.dag_id)
     if dag_ids:
         query = query.where(Dag.dag_id.in_(dag_ids))
+    if (visible := await visible_dag_ids(http_request, ctx)) is not None:
+        query = query.where(Dag.dag_id.in_(visible))
     async with ctx.db.reader() as session:
         dags = (await session.execute(query)).all()
     request = queries_pb2.CountDagRunsByStateRequest(dag_ids=[d for d, _ in dags])
@@ -92,6 +96,7 @@ async def get_dag_stats(
     response_model=DAGTagCollectionResponse,
 )
 async def get_dag_tags(
+    request: Request,
     ctx: Ctx,
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
@@ -104,6 +109,8 @@ async def get_dag_tags(
     if order.removeprefix("-") != "name" or len(order_by or []) > 1:
         raise InvalidArgument("order_by: tags are ordered by name or -name only")
     query = select(DagTag.name).distinct()
+    if (visible := await visible_dag_ids(request, ctx)) is not None:
+        query = query.where(DagTag.dag_id.in_(visible))
     if tag_name_pattern:
         query = query.where(DagTag.name.like(f"%{tag_name_pattern}%"))
     async with ctx.db.reader() as session:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradewind.scheduler.v1 import queries_pb2
+from tradewind_api.auth.visibility import require_dag, visible_dag_ids
 from tradewind_api.clients import call
 from tradewind_api.code_bundles import store_bundle
 from tradewind_api.context import AppContext, get_context
@@ -278,7 +279,10 @@ _SPEC_BODY = {
     },
 )
 async def post_dag(request: Request, response: Response, ctx: Ctx) -> DAGResponse:
-    body, created = await create_dag(ctx, await _read_spec(request))
+    document = await _read_spec(request)
+    if (dag_id := refused_dag_id(document)) is not None:
+        await require_dag(request, ctx, dag_id, "edit")
+    body, created = await create_dag(ctx, document)
     if not created:
         response.status_code = 200
     return body
@@ -398,6 +402,7 @@ async def _collection(ctx: AppContext, dags: list[Dag], total: int) -> DAGCollec
     response_model=DAGCollectionResponse,
 )
 async def get_dags(
+    request: Request,
     ctx: Ctx,
     filters: Filters,
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
@@ -412,6 +417,8 @@ async def get_dags(
     ] = None,
 ) -> DAGCollectionResponse:
     query = filters.apply(select(Dag))
+    if (visible := await visible_dag_ids(request, ctx)) is not None:
+        query = query.where(Dag.dag_id.in_(visible))
     if dag_display_name_pattern:
         query = query.where(
             func.coalesce(Dag.dag_display_name, Dag.dag_id).like(f"%{dag_display_name_pattern}%")
@@ -443,6 +450,7 @@ def _paused_in_mask(update_mask: list[str] | None) -> None:
     responses={422: {"description": "A bad filter or update_mask; nothing is changed."}},
 )
 async def patch_dags(
+    request: Request,
     body: DAGPatchBody,
     ctx: Ctx,
     filters: Filters,
@@ -454,6 +462,9 @@ async def patch_dags(
 ) -> DAGCollectionResponse:
     _paused_in_mask(update_mask)
     query = filters.apply(select(Dag)).order_by(Dag.dag_id)
+    # Only the DAGs the caller may edit are changed (and counted); the rest stay hidden.
+    if (editable := await visible_dag_ids(request, ctx, "edit")) is not None:
+        query = query.where(Dag.dag_id.in_(editable))
     async with ctx.db.transaction() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         dags = list(

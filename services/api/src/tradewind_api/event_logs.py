@@ -8,11 +8,12 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tradewind_api.auth.visibility import visible_dag_ids
 from tradewind_api.context import AppContext, get_context
 from tradewind_api.models import Dag, EventLog
 from tradewind_api.ordering import order_by_clause
@@ -27,6 +28,8 @@ log = get_logger(__name__)
 # Who made a change, until people sign in.
 ANONYMOUS = "anonymous"
 _MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# Sign-ins are recorded by their routes, refused ones included (this records only successes).
+_RECORDED_BY_ROUTE = {"create_token", "login"}
 # Bodies kept in the record are cut at this size; an answer is read only up to it.
 _MAX_KEPT = 16 * 1024
 # Fields that are the secret itself in these operations' bodies.
@@ -103,6 +106,7 @@ async def _display_names(session: Any, rows: list[EventLog]) -> dict[str, str | 
     response_model=EventLogCollectionResponse,
 )
 async def get_event_logs(
+    request: Request,
     ctx: Ctx,
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
@@ -127,6 +131,9 @@ async def get_event_logs(
     event_pattern: Annotated[str | None, Query(max_length=60)] = None,
 ) -> EventLogCollectionResponse:
     query = select(EventLog)
+    if (visible := await visible_dag_ids(request, ctx)) is not None:
+        # Records of DAGs the caller may not see are left out; the rest stay.
+        query = query.where(or_(EventLog.dag_id.is_(None), EventLog.dag_id.in_(visible)))
     for column, value in (
         (EventLog.dag_id, dag_id),
         (EventLog.task_id, task_id),
@@ -172,11 +179,13 @@ async def get_event_logs(
     response_model=EventLogResponse,
 )
 async def get_event_log(
-    event_log_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx
+    request: Request, event_log_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx
 ) -> EventLogResponse:
+    visible = await visible_dag_ids(request, ctx)
     async with ctx.db.reader() as session:
         row = await session.get(EventLog, event_log_id)
-        if row is None:
+        hidden = visible is not None and row is not None and row.dag_id not in (None, *visible)
+        if row is None or hidden:
             raise NotFound(f"The Event Log with id: `{event_log_id}` not found")
         return _response(row, await _display_names(session, [row]))
 
@@ -189,7 +198,7 @@ def _is_change(scope: Scope) -> bool:
     dry runs."""
     route = scope.get("route")
     name = getattr(route, "operation_id", None) or getattr(route, "name", None)
-    if not name or scope["method"] not in _MUTATING:
+    if not name or scope["method"] not in _MUTATING or name in _RECORDED_BY_ROUTE:
         return False
     return not (name.startswith("get_") or name.endswith("dry_run"))
 

@@ -8,11 +8,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tradewind_api.auth.visibility import visible_dag_ids
 from tradewind_api.context import AppContext, get_context
 from tradewind_api.dag_files import spec_location
 from tradewind_api.models import ImportError as ImportErrorRow
@@ -101,6 +102,7 @@ def _response(row: ImportErrorRow) -> ImportErrorResponse:
     response_model=ImportErrorCollectionResponse,
 )
 async def get_import_errors(
+    request: Request,
     ctx: Ctx,
     limit: Annotated[int, Query(ge=0, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
@@ -110,6 +112,8 @@ async def get_import_errors(
     ] = None,
 ) -> ImportErrorCollectionResponse:
     query = select(ImportErrorRow)
+    if (visible := await visible_dag_ids(request, ctx)) is not None:
+        query = query.where(ImportErrorRow.dag_id.in_(visible))
     if filename_pattern:
         query = query.where(ImportErrorRow.filename.like(f"%{filename_pattern}%"))
     order = order_by_clause(order_by or ["id"], ORDERABLE, ImportErrorRow.id)
@@ -128,11 +132,12 @@ async def get_import_errors(
     response_model=ImportErrorResponse,
 )
 async def get_import_error(
-    import_error_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx
+    request: Request, import_error_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ctx: Ctx
 ) -> ImportErrorResponse:
+    visible = await visible_dag_ids(request, ctx)
     async with ctx.db.reader() as session:
         row = await session.get(ImportErrorRow, import_error_id)
-        if row is None:
+        if row is None or (visible is not None and row.dag_id not in visible):
             raise NotFound(
                 f"The ImportError with import_error_id: `{import_error_id}` was not found"
             )

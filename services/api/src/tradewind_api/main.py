@@ -12,6 +12,7 @@ import uvicorn
 from tradewind.catalog.v1 import bundles_pb2, bundles_pb2_grpc, catalog_pb2, catalog_pb2_grpc
 from tradewind.v1 import workflow_pb2_grpc
 from tradewind_api.app import create_app
+from tradewind_api.auth.bootstrap import ensure_admin
 from tradewind_api.catalog_servicer import DagCatalogServicer
 from tradewind_api.clients import DispatcherClient, SchedulerClient
 from tradewind_api.code_bundles import CodeBundleServicer
@@ -55,6 +56,7 @@ async def serve(
         scheduler=SchedulerClient(settings.scheduler_address),
         dispatcher=DispatcherClient(settings.dispatcher_address),
     )
+    await ensure_admin(context.directory, settings)
     context.state_changes = StateChangeHub(
         context,
         interval=settings.api_watch_poll_interval,

@@ -13,7 +13,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from tradewind_core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, Unavailable
+from tradewind_core.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+)
 from tradewind_core.logging import get_logger
 from tradewind_core.spec import DagSpecError, field_path
 
@@ -25,6 +33,8 @@ _STATUS = {
     Conflict: (409, "Conflict"),
     InvalidArgument: (422, "Unprocessable Content"),
     Unavailable: (503, "Service Unavailable"),
+    Unauthenticated: (401, "Unauthorized"),
+    PermissionDenied: (403, "Forbidden"),
 }
 
 
@@ -64,6 +74,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         async def handler(request: Request, exc: Exception, status=status, title=title):
             # 503 only ever means "a dependency is down": say when to come back.
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+            if status == 401:
+                headers = {"WWW-Authenticate": "Bearer"}
             return problem(status, title, exc.detail, headers=headers)  # type: ignore[attr-defined]
 
         app.add_exception_handler(exc_type, handler)

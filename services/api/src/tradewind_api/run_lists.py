@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tradewind.scheduler.v1 import queries_pb2, scheduler_pb2
+from tradewind_api.auth.visibility import narrowed, visible_dag_ids
 from tradewind_api.clients import call
 from tradewind_api.context import AppContext, get_context
 from tradewind_api.dag_runs import run_response, ti_response
@@ -197,6 +198,18 @@ async def _task_instances(ctx: AppContext, request: queries_pb2.QueryTaskInstanc
     return TaskInstanceCollectionResponse(task_instances=items, total_entries=reply.total_entries)
 
 
+async def _narrowed_to_visible(http: Request, ctx: AppContext, request: Any) -> bool:
+    """Narrows a query's DAG filter to the DAGs the caller may read; False when that leaves
+    none (an empty filter would mean every DAG)."""
+    visible = await visible_dag_ids(http, ctx)
+    if visible is None:
+        return True
+    ids = narrowed(list(request.dag_ids), visible) or []
+    del request.dag_ids[:]
+    request.dag_ids.extend(ids)
+    return bool(ids)
+
+
 async def _known_dag(ctx: AppContext, dag_id: str) -> list[str]:
     """The DAG filter a path's dag_id stands for: `~` is every DAG; another must exist."""
     if dag_id == ALL:
@@ -214,6 +227,7 @@ async def _known_dag(ctx: AppContext, dag_id: str) -> list[str]:
     response_model=DAGRunCollectionResponse,
 )
 async def get_dag_runs(
+    http: Request,
     dag_id: str,
     ctx: Ctx,
     dates: Annotated[DateFilters, Query()],
@@ -239,6 +253,8 @@ async def get_dag_runs(
         dag_id_pattern=dag_id_pattern or "",
         **_dates(dates, "logical_date", "run_after", "start_date", "end_date"),
     )
+    if not await _narrowed_to_visible(http, ctx, request):
+        return DAGRunCollectionResponse(dag_runs=[], total_entries=0)
     body = await _runs(ctx, request)
     if limit == 0:
         body.dag_runs = []
@@ -253,7 +269,7 @@ async def get_dag_runs(
     response_model=DAGRunCollectionResponse,
 )
 async def get_list_dag_runs_batch(
-    dag_id: str, body: DAGRunsBatchBody, ctx: Ctx
+    http: Request, dag_id: str, body: DAGRunsBatchBody, ctx: Ctx
 ) -> DAGRunCollectionResponse:
     if dag_id != ALL:
         raise InvalidArgument("dag_id: the batch list takes `~`; name DAGs in body.dag_ids")
@@ -265,6 +281,8 @@ async def get_list_dag_runs_batch(
         offset=body.page_offset,
         **_dates(body, "logical_date", "run_after", "start_date", "end_date"),
     )
+    if not await _narrowed_to_visible(http, ctx, request):
+        return DAGRunCollectionResponse(dag_runs=[], total_entries=0)
     result = await _runs(ctx, request)
     if body.page_limit == 0:
         result.dag_runs = []
@@ -279,6 +297,7 @@ async def get_list_dag_runs_batch(
     response_model=TaskInstanceCollectionResponse,
 )
 async def get_task_instances(
+    http: Request,
     dag_id: str,
     dag_run_id: str,
     ctx: Ctx,
@@ -314,6 +333,8 @@ async def get_task_instances(
         run_id_pattern=run_id_pattern or "",
         **_dates(dates, "logical_date", "run_after", "start_date", "end_date"),
     )
+    if not await _narrowed_to_visible(http, ctx, request):
+        return TaskInstanceCollectionResponse(task_instances=[], total_entries=0)
     body = await _task_instances(ctx, request)
     if limit == 0:
         body.task_instances = []
@@ -328,7 +349,7 @@ async def get_task_instances(
     response_model=TaskInstanceCollectionResponse,
 )
 async def get_task_instances_batch(
-    dag_id: str, dag_run_id: str, body: TaskInstancesBatchBody, ctx: Ctx
+    http: Request, dag_id: str, dag_run_id: str, body: TaskInstancesBatchBody, ctx: Ctx
 ) -> TaskInstanceCollectionResponse:
     if dag_id != ALL or dag_run_id != ALL:
         raise InvalidArgument(
@@ -347,6 +368,8 @@ async def get_task_instances_batch(
         offset=body.page_offset,
         **_dates(body, "logical_date", "run_after", "start_date", "end_date"),
     )
+    if not await _narrowed_to_visible(http, ctx, request):
+        return TaskInstanceCollectionResponse(task_instances=[], total_entries=0)
     result = await _task_instances(ctx, request)
     if body.page_limit == 0:
         result.task_instances = []

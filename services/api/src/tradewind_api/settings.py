@@ -67,6 +67,37 @@ class ApiSettings(CommonSettings):
         "kept in fernet.key under home, made on first start. Every api replica needs the same.",
     )
 
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs users' access tokens (HS256; at least 32 characters). "
+        "Every api replica needs the same. Unset: a key kept in jwt.key under home, made on "
+        "first start. Changing it signs everybody out.",
+    )
+    api_access_token_seconds: int = Field(
+        default=86400,
+        ge=60,
+        le=30 * 86400,
+        description="How long an access token from /auth/token or a dashboard sign-in lasts.",
+    )
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the `admin` user made on first start (when no user exists). "
+        "Unset: a random one is made and printed once. Never read again after that start.",
+    )
+    api_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the dashboard's session cookie Secure (sent over https only). "
+        "Unset: Secure when the request came over https (as seen by the api, or in "
+        "X-Forwarded-Proto from a trusted proxy).",
+    )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
     @field_validator("fernet_key")
     @classmethod
     def _valid_fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:

@@ -20,6 +20,7 @@ from tradewind.v1 import workflow_pb2 as pb
 from tradewind.v1 import workflow_pb2_grpc
 from tradewind_api import dag_runs, dags
 from tradewind_api import workflow_convert as convert
+from tradewind_api.auth.access import HiddenDag, check_dag, principal_for_token
 from tradewind_api.context import AppContext
 from tradewind_api.request_limits import MAX_NESTING, nesting_depth
 from tradewind_api.schemas import DAGRunResponse, TriggerDAGRunPostBody
@@ -29,6 +30,8 @@ from tradewind_core.errors import (
     Conflict,
     InvalidArgument,
     NotFound,
+    PermissionDenied,
+    Unauthenticated,
     Unavailable,
 )
 from tradewind_core.logging import get_logger
@@ -43,6 +46,8 @@ _DOMAIN = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     Conflict: grpc.StatusCode.FAILED_PRECONDITION,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
 }
 _HTTP = {
     404: grpc.StatusCode.NOT_FOUND,
@@ -154,6 +159,22 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self._hub = hub
         self._log_streams = 0  # followed now, bounded like watched runs
 
+    async def _may(self, context: grpc.aio.ServicerContext, dag_id: str, action: str) -> None:
+        """The caller's access token or API token (metadata `authorization: Bearer …`),
+        checked as REST checks it; a DAG the caller may not read is not found."""
+        metadata = dict(context.invocation_metadata() or ())
+        scheme, _, token = str(metadata.get("authorization", "")).partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                "sign in first: send metadata `authorization: Bearer <token>` "
+                "(a token from POST /auth/token, or an API token)"
+            )
+        principal = await principal_for_token(self._ctx, token.strip())
+        try:
+            await check_dag(self._ctx, principal, dag_id, action)
+        except HiddenDag as exc:
+            raise NotFound(str(exc)) from None
+
     def _deadline(self) -> float:
         return time.monotonic() + self._ctx.settings.api_stream_max_seconds
 
@@ -171,12 +192,14 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         document = dags.parse_spec_document(
             request.spec, "application/yaml" if yaml else "application/json"
         )
+        await self._may(context, dags.refused_dag_id(document) or "", "edit")
         body, created = await dags.create_dag(self._ctx, document)
         return pb.CreateDagResponse(dag=convert.dag(body), created=created)
 
     @public_errors
     async def GetDag(self, request: pb.GetDagRequest, context) -> pb.GetDagResponse:
         _required(request, "dag_id")
+        await self._may(context, request.dag_id, "read")
         return pb.GetDagResponse(
             dag=convert.dag(await dags.get_dag_route(request.dag_id, self._ctx))
         )
@@ -186,6 +209,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.TriggerDagRunRequest, context
     ) -> pb.TriggerDagRunResponse:
         _required(request, "dag_id")
+        await self._may(context, request.dag_id, "trigger")
         body = _trigger_body(request)
         try:
             run, created = await dag_runs.trigger(
@@ -203,12 +227,14 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
     @public_errors
     async def GetDagRun(self, request: pb.GetDagRunRequest, context) -> pb.GetDagRunResponse:
         _required(request, "dag_id", "dag_run_id")
+        await self._may(context, request.dag_id, "read")
         run = await dag_runs.get_dag_run(request.dag_id, request.dag_run_id, self._ctx)
         return pb.GetDagRunResponse(dag_run=convert.dag_run(run))
 
     @public_errors
     async def ListDagRuns(self, request: pb.ListDagRunsRequest, context) -> pb.ListDagRunsResponse:
         _required(request, "dag_id")
+        await self._may(context, request.dag_id, "read")
         limit = _checked(_LIMIT, "limit", request.limit or 50)
         offset = _checked(_OFFSET, "offset", request.offset)
         page = await dag_runs.dag_runs_page(request.dag_id, self._ctx, limit=limit, offset=offset)
@@ -221,6 +247,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.ListTaskInstancesRequest, context
     ) -> pb.ListTaskInstancesResponse:
         _required(request, "dag_id", "dag_run_id")
+        await self._may(context, request.dag_id, "read")
         page = await dag_runs.task_instances_of_run(request.dag_id, request.dag_run_id, self._ctx)
         return pb.ListTaskInstancesResponse(
             task_instances=[convert.task_instance(t) for t in page.task_instances],
@@ -232,6 +259,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.WatchDagRunRequest, context
     ) -> AsyncIterator[pb.WatchDagRunResponse]:
         _required(request, "dag_id", "dag_run_id")
+        await self._may(context, request.dag_id, "read")
         # The REST answer for an unknown DAG or run, before anything is watched.
         await dag_runs.get_dag_run(request.dag_id, request.dag_run_id, self._ctx)
         deadline = self._deadline()
@@ -269,6 +297,7 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         self, request: pb.StreamTaskLogsRequest, context
     ) -> AsyncIterator[pb.StreamTaskLogsResponse]:
         _required(request, "dag_id", "dag_run_id", "task_id")
+        await self._may(context, request.dag_id, "read")
         asked = _checked(_TRY_NUMBER, "try_number", request.try_number)
         if len(request.continuation_token) > 40:
             raise InvalidArgument("continuation_token: is not one this API gave")
