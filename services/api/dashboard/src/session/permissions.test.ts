@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import type { Me } from "../api/auth";
 import { ADMIN, VIEWER } from "../test/users";
 import { can, mayOnDag } from "./permissions";
 
@@ -14,7 +15,7 @@ it("follows the role when the user has no DAG grants", () => {
 });
 
 it("lets DAG grants alone decide, by DAG id or by tag", () => {
-  const ops = {
+  const ops: Me = {
     ...VIEWER,
     dag_grants: [
       { dag_id: "nightly", tag: null, actions: ["read", "trigger"] },
