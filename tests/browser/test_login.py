@@ -40,6 +40,9 @@ async def test_sign_in_sign_out_and_what_a_viewer_sees(standalone, anonymous_pag
     await page.get_by_label("Password").press("Enter")
     await expect(page.get_by_role("alert")).to_have_text("wrong username or password")
     await page.screenshot(path=screenshot_path("login_wrong_password"), full_page=True)
+    await page.emulate_media(color_scheme="dark")
+    await page.screenshot(path=screenshot_path("login_wrong_password_dark"), full_page=True)
+    await page.emulate_media(color_scheme="light")
 
     # The right one (typed again into the emptied field) reaches the DAG list.
     await page.get_by_label("Password").fill(ADMIN_PASSWORD)
