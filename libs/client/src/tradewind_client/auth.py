@@ -19,8 +19,6 @@ class PasswordAuth(httpx.Auth):
     token, fetched from the same server's `/auth/token` when needed and refreshed once on a
     401. Works with sync and async clients alike."""
 
-    requires_response_body = True
-
     def __init__(self, username: str, password: str) -> None:
         self._login = {"username": username, "password": password}
         self._token: str | None = None
@@ -43,6 +41,34 @@ class PasswordAuth(httpx.Auth):
             request.headers["Authorization"] = f"Bearer {self._token}"
             response = yield request
             if response.status_code != 401:
+                return
+
+    # Only the token's answer is read here: the caller's own answers stay streamed (an
+    # event stream never ends, so reading it first would never return).
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        flow = self.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = yield request
+            if response.request.url.path == TOKEN_PATH:
+                response.read()
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                return
+
+    async def async_auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def, override]
+        flow = self.auth_flow(request)
+        request = next(flow)
+        while True:
+            response = yield request
+            if response.request.url.path == TOKEN_PATH:
+                await response.aread()
+            try:
+                request = flow.send(response)
+            except StopIteration:
                 return
 
 

@@ -17,6 +17,7 @@ from tradewind_api.control_schemas import DAGSourceResponse, DAGVersionCollectio
 from tradewind_api.dags import get_dag, version_response
 from tradewind_api.models import Dag, DagTag, DagVersion
 from tradewind_api.schemas import DagVersionResponse
+from tradewind_api.secrets import mask_spec
 from tradewind_core.errors import NotFound
 from tradewind_core.logging import get_logger
 
@@ -106,7 +107,8 @@ async def get_dag_source(
     version_number: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ):
     dag, version = await _version(ctx, dag_id, version_number)
-    content = json.dumps(version.spec, indent=2, sort_keys=True)
+    # Secret-looking values in the spec (an `env` entry `API_KEY`) are never shown.
+    content = json.dumps(mask_spec(version.spec), indent=2, sort_keys=True)
     if "text/plain" in request.headers.get("accept", ""):
         return PlainTextResponse(content)
     return DAGSourceResponse(

@@ -36,6 +36,18 @@ def looks_secret(name: str) -> bool:
     return bool(_SENSITIVE.search(name))
 
 
+def mask_spec(value: Any, key: str = "") -> Any:
+    """A DAG spec as people may see it: the value of every secret-looking key (an `env`
+    entry `API_KEY`, a `password` in `op_kwargs`…) replaced by the mask, at any depth."""
+    if isinstance(value, dict):
+        return {k: mask_spec(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_spec(v, key) for v in value]
+    if key and looks_secret(key) and isinstance(value, str | int | float) and value != "":
+        return MASK
+    return value
+
+
 def mask_extra(extra: str | None) -> str | None:
     """A connection's extra (JSON) with the values of secret-looking keys masked, at any
     depth; extra that is not a JSON object is masked whole."""

@@ -19,7 +19,8 @@ log = get_logger(__name__)
 async def ensure_admin(directory: Directory, settings: ApiSettings) -> None:
     if await directory.count_users() > 0:
         return
-    given = settings.admin_password.get_secret_value() if settings.admin_password else None
+    # An empty value counts as unset (a compose file passing an empty variable through).
+    given = (settings.admin_password.get_secret_value() if settings.admin_password else "") or None
     if given is not None:
         try:
             passwords.check_strength(given)
