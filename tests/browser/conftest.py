@@ -1,6 +1,7 @@
 """Browser tests: Tradewind standalone (a real process) driven through its dashboard in
 headless Chromium (Debian's package; a test tool's own browser download is never used).
-Every test leaves a screenshot of its last page in .run/screenshots, passing or failing."""
+Every test leaves a screenshot of its last page in .run/screenshots, passing or failing.
+The `page` fixture is signed in as the first user (`admin`); `anonymous_page` is not."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest_asyncio
 from playwright.async_api import expect
 
+from conftest import ADMIN_PASSWORD
 from tests.e2e.harness import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +57,9 @@ async def standalone(tmp_path_factory):
         "api_port": str(free_port()),
         "api_grpc_address": f"127.0.0.1:{free_port()}",
     }
-    deployment = Deployment(tmp_path, {"home": str(home), **service_ports})
+    deployment = Deployment(
+        tmp_path, {"home": str(home), "admin_password": ADMIN_PASSWORD, **service_ports}
+    )
     deployment.home = home
     deployment.start("standalone", "standalone")
     try:
@@ -67,8 +71,13 @@ async def standalone(tmp_path_factory):
     assert codes == {"standalone": 0}, deployment.logs()
 
 
+def screenshot_path(name: str) -> Path:
+    return SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+
+
 @pytest_asyncio.fixture(loop_scope="module")
-async def page(request):
+async def anonymous_page(request):
+    """A fresh browser, signed in as nobody."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -81,6 +90,22 @@ async def page(request):
         try:
             yield page
         finally:
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-            await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True, timeout=60_000)
+            path = screenshot_path(request.node.name)
+            await page.screenshot(path=path, full_page=True, timeout=60_000)
             await browser.close()
+
+
+async def sign_in(page, home_url: str, username: str, password: str) -> None:
+    """Signs the page's browser in as the dashboard does (the api sets the session and
+    CSRF cookies), without going through the login page."""
+    answer = await page.context.request.post(
+        home_url + "/auth/login", data={"username": username, "password": password}
+    )
+    assert answer.ok, await answer.text()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(standalone, anonymous_page):
+    """A browser signed in as `admin`."""
+    await sign_in(anonymous_page, standalone.home_url, "admin", ADMIN_PASSWORD)
+    return anonymous_page

@@ -17,6 +17,6 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.tsx", "src/**/*.test.ts"],
-    setupFiles: ["src/test/layout.ts"],
+    setupFiles: ["src/test/layout.ts", "src/test/fakeApi.ts"],
   },
 });

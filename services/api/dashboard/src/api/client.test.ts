@@ -15,3 +15,10 @@ it("names the fields of a validation error", () => {
 it("says when the server answered without a body", () => {
   expect(problemText(undefined, 503)).toBe("The server answered 503.");
 });
+
+it("says plainly that a refused change may not be made, and why", () => {
+  expect(problemText({ title: "Forbidden", detail: "you may not trigger the DAG 'x'" }, 403)).toBe(
+    "You may not do this: you may not trigger the DAG 'x'",
+  );
+  expect(problemText(undefined, 403)).toBe("You may not do this.");
+});

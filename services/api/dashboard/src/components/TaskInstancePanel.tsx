@@ -7,6 +7,8 @@ import { TriesAndXCom } from "./TriesAndXCom";
 
 interface PanelProps {
   instance: TaskInstance;
+  /** Whether the user may clear and mark it (else the actions are not offered). */
+  mayChange: boolean;
   onChanged: () => Promise<void>;
   onClose: () => void;
 }
@@ -15,7 +17,7 @@ const LOG_REFRESH_MS = 1000;
 
 /** A task instance: its state and timings, its log (refreshed while it runs) and the actions
  * people take on it. */
-export function TaskInstancePanel({ instance, onChanged, onClose }: PanelProps) {
+export function TaskInstancePanel({ instance, mayChange, onChanged, onClose }: PanelProps) {
   const [problem, setProblem] = useState<string | null>(null);
   const [lines, setLines] = useState<TaskLog["content"]>([]);
   const path = {
@@ -96,17 +98,19 @@ export function TaskInstancePanel({ instance, onChanged, onClose }: PanelProps) 
         <dt>Host</dt>
         <dd>{instance.hostname || "—"}</dd>
       </dl>
-      <div className="actions">
-        <button type="button" onClick={() => void clear()}>
-          Clear with downstream
-        </button>
-        <button type="button" onClick={() => void mark("success")}>
-          Mark success
-        </button>
-        <button type="button" onClick={() => void mark("failed")}>
-          Mark failed
-        </button>
-      </div>
+      {mayChange && (
+        <div className="actions">
+          <button type="button" onClick={() => void clear()}>
+            Clear with downstream
+          </button>
+          <button type="button" onClick={() => void mark("success")}>
+            Mark success
+          </button>
+          <button type="button" onClick={() => void mark("failed")}>
+            Mark failed
+          </button>
+        </div>
+      )}
       <ProblemBanner message={problem} />
       <TriesAndXCom instance={instance} />
       <h3>Log</h3>

@@ -1,6 +1,7 @@
 import { api, type Connection } from "../api/client";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { useResource } from "../useResource";
+import { useSession } from "../session/Session";
 
 const readConnections = () =>
   api.GET("/api/v2/connections", { params: { query: { limit: 100 } } });
@@ -9,6 +10,7 @@ const readConnections = () =>
 export function Connections() {
   const { data, problem, change } = useResource(readConnections, 5000);
   const connections = data?.connections ?? [];
+  const mayChange = useSession().can("connection:write");
   const remove = (connection: Connection) =>
     change(() =>
       api.DELETE("/api/v2/connections/{connection_id}", {
@@ -42,9 +44,11 @@ export function Connections() {
               <td>{c.login ?? ""}</td>
               <td>{c.password ?? ""}</td>
               <td>
-                <button type="button" onClick={() => void remove(c)}>
-                  Delete <span className="sr-only">{c.connection_id}</span>
-                </button>
+                {mayChange && (
+                  <button type="button" onClick={() => void remove(c)}>
+                    Delete <span className="sr-only">{c.connection_id}</span>
+                  </button>
+                )}
               </td>
             </tr>
           ))}

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { api, type Dag, type GridRun, problemText } from "../api/client";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { StateBadge } from "../components/StateBadge";
+import { useSession } from "../session/Session";
 
 const PAGE = 50;
 const RECENT_RUNS = 5;
@@ -16,6 +17,7 @@ export function DagList() {
   const [offset, setOffset] = useState(0);
   const [recent, setRecent] = useState<Record<string, GridRun[]>>({});
   const [problem, setProblem] = useState<string | null>(null);
+  const { mayOnDag } = useSession();
 
   const load = useCallback(async () => {
     const { data, error, response } = await api.GET("/api/v2/dags", {
@@ -136,15 +138,18 @@ export function DagList() {
                     type="checkbox"
                     checked={!dag.is_paused}
                     onChange={() => void togglePause(dag)}
+                    disabled={!mayOnDag("edit", dag)}
                     aria-label={`${dag.dag_id} active`}
                   />
                   {dag.is_paused ? "paused" : "active"}
                 </label>
               </td>
               <td>
-                <button type="button" onClick={() => void trigger(dag)}>
-                  Trigger <span className="sr-only">{dag.dag_id}</span>
-                </button>
+                {mayOnDag("trigger", dag) && (
+                  <button type="button" onClick={() => void trigger(dag)}>
+                    Trigger <span className="sr-only">{dag.dag_id}</span>
+                  </button>
+                )}
               </td>
             </tr>
           ))}

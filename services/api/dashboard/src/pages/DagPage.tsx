@@ -21,6 +21,7 @@ import { usePolling } from "../usePolling";
 import { useEventStream } from "../useEventStream";
 import { LiveStatus } from "../components/LiveStatus";
 import { applyChange } from "./gridUpdates";
+import { useSession } from "../session/Session";
 
 const RUNS_PER_PAGE = 100;
 const VIEWS = ["Grid", "Graph", "Gantt", "Spec"] as const;
@@ -46,6 +47,7 @@ export function DagPage() {
   const [params, setParams] = useState<Params>({});
   const [triggering, setTriggering] = useState(false);
   const [runInstances, setRunInstances] = useState<TaskInstance[]>([]);
+  const { mayOnDag } = useSession();
 
   const load = useCallback(async () => {
     const path = { dag_id: dagId };
@@ -187,12 +189,14 @@ export function DagPage() {
               Latest run: <StateBadge state={newest.state} />
             </span>
           )}
-          <button
-            type="button"
-            onClick={() => (hasParams ? setTriggering(true) : void trigger())}
-          >
-            Trigger
-          </button>
+          {mayOnDag("trigger", dag) && (
+            <button
+              type="button"
+              onClick={() => (hasParams ? setTriggering(true) : void trigger())}
+            >
+              Trigger
+            </button>
+          )}
         </div>
       )}
       {triggering && (
@@ -252,6 +256,7 @@ export function DagPage() {
         {selected && instance && instance.task_id === selected.taskId && (
           <TaskInstancePanel
             instance={instance}
+            mayChange={dag !== null && mayOnDag("edit", dag)}
             onChanged={changed}
             onClose={() => setSelected(null)}
           />

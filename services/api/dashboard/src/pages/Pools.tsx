@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api, type Pool } from "../api/client";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { useResource } from "../useResource";
+import { useSession } from "../session/Session";
 
 const readPools = () => api.GET("/api/v2/pools", { params: { query: { limit: 100 } } });
 
@@ -11,6 +12,7 @@ export function Pools() {
   const pools = data?.pools ?? [];
   const [name, setName] = useState("");
   const [slots, setSlots] = useState("4");
+  const mayChange = useSession().can("pool:write");
 
   async function create(event: React.FormEvent) {
     event.preventDefault();
@@ -26,17 +28,19 @@ export function Pools() {
   return (
     <section>
       <h1>Pools</h1>
-      <form className="toolbar" onSubmit={(e) => void create(e)} aria-label="Create a pool">
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-        </label>
-        <label>
-          Slots
-          <input type="number" value={slots} onChange={(e) => setSlots(e.target.value)} />
-        </label>
-        <button type="submit">Create pool</button>
-      </form>
+      {mayChange && (
+        <form className="toolbar" onSubmit={(e) => void create(e)} aria-label="Create a pool">
+          <label>
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Slots
+            <input type="number" value={slots} onChange={(e) => setSlots(e.target.value)} />
+          </label>
+          <button type="submit">Create pool</button>
+        </form>
+      )}
       <ProblemBanner message={problem} />
       <table className="dag-list">
         <thead>
@@ -60,9 +64,11 @@ export function Pools() {
               <td>{pool.queued_slots}</td>
               <td>{pool.open_slots}</td>
               <td>
-                <button type="button" onClick={() => void remove(pool)}>
-                  Delete <span className="sr-only">{pool.name}</span>
-                </button>
+                {mayChange && (
+                  <button type="button" onClick={() => void remove(pool)}>
+                    Delete <span className="sr-only">{pool.name}</span>
+                  </button>
+                )}
               </td>
             </tr>
           ))}

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api, type Variable } from "../api/client";
 import { ProblemBanner } from "../components/ProblemBanner";
 import { useResource } from "../useResource";
+import { useSession } from "../session/Session";
 
 const readVariables = () => api.GET("/api/v2/variables", { params: { query: { limit: 100 } } });
 
@@ -11,6 +12,7 @@ export function Variables() {
   const variables = data?.variables ?? [];
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
+  const mayChange = useSession().can("variable:write");
 
   async function create(event: React.FormEvent) {
     event.preventDefault();
@@ -30,17 +32,19 @@ export function Variables() {
   return (
     <section>
       <h1>Variables</h1>
-      <form className="toolbar" onSubmit={(e) => void create(e)} aria-label="Create a variable">
-        <label>
-          Key
-          <input value={key} onChange={(e) => setKey(e.target.value)} required />
-        </label>
-        <label>
-          Value
-          <input value={value} onChange={(e) => setValue(e.target.value)} />
-        </label>
-        <button type="submit">Create variable</button>
-      </form>
+      {mayChange && (
+        <form className="toolbar" onSubmit={(e) => void create(e)} aria-label="Create a variable">
+          <label>
+            Key
+            <input value={key} onChange={(e) => setKey(e.target.value)} required />
+          </label>
+          <label>
+            Value
+            <input value={value} onChange={(e) => setValue(e.target.value)} />
+          </label>
+          <button type="submit">Create variable</button>
+        </form>
+      )}
       <ProblemBanner message={problem} />
       <table className="dag-list">
         <thead>
@@ -62,9 +66,11 @@ export function Variables() {
               </td>
               <td>{variable.description ?? ""}</td>
               <td>
-                <button type="button" onClick={() => void remove(variable)}>
-                  Delete <span className="sr-only">{variable.key}</span>
-                </button>
+                {mayChange && (
+                  <button type="button" onClick={() => void remove(variable)}>
+                    Delete <span className="sr-only">{variable.key}</span>
+                  </button>
+                )}
               </td>
             </tr>
           ))}
