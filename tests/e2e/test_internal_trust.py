@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 import tradewind
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.test_worker_fleet import _log, _trigger, _wait_for_file
 from tradewind.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
@@ -161,7 +162,9 @@ async def test_a_worker_acts_only_on_the_attempt_it_claimed(
         ],
     }
     services_only.start("worker-1", "worker", worker_id="worker-1")
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         await _trigger(client, spec)
         await _wait_for_file(started, "the task starting")

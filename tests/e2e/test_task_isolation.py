@@ -9,6 +9,7 @@ import subprocess
 import httpx
 import pytest
 
+from conftest import admin_auth
 from tests.e2e import scenarios
 from tests.e2e.test_worker_fleet import _trigger
 
@@ -45,7 +46,9 @@ async def test_a_tasks_secrets_never_reach_its_log(distributed):
             )
         ],
     }
-    async with httpx.AsyncClient(base_url=distributed.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=distributed.base_url, timeout=10
+    ) as client:
         await _trigger(client, spec)
         run = await scenarios.wait_for_run(client, "secretive", "r")
         assert run["state"] == "failed"
@@ -95,7 +98,9 @@ async def test_tasks_run_as_the_task_user_and_cannot_read_the_worker(
         ],
     }
     services_only.start("worker-1", "worker", worker_id="worker-1", worker_task_user=TASK_USER)
-    async with httpx.AsyncClient(base_url=services_only.base_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        auth=admin_auth(), base_url=services_only.base_url, timeout=10
+    ) as client:
         await services_only.wait_healthy(workers=1)
         await _trigger(client, spec)
         run = await scenarios.wait_for_run(client, "whoami", "r")
