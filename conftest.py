@@ -44,9 +44,9 @@ async def admin_token(rest) -> str:  # type: ignore[no-untyped-def]
 def signed_in_channel(address: str, token: str):  # type: ignore[no-untyped-def]
     """An asyncio gRPC channel whose every call carries `token`."""
     import grpc
-    from tradewind_client.auth import AioBearerInterceptor
+    from tradewind_client.auth import aio_bearer_interceptors
 
-    return grpc.aio.insecure_channel(address, interceptors=[AioBearerInterceptor(token)])
+    return grpc.aio.insecure_channel(address, interceptors=aio_bearer_interceptors(token))
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import grpc
 import httpx
-from tradewind_client.auth import AioBearerInterceptor
+from tradewind_client.auth import aio_bearer_interceptors
 
 from bench.cleanup import cleanup
 from bench.cluster import Cluster, api_auth, api_token
@@ -76,7 +76,7 @@ async def _measure(cluster: Cluster, clients: int, seconds: float) -> list[dict]
             auth=api_auth(), base_url=cluster.api_url + "/api/v2", limits=limits, timeout=60
         ) as rest,
         grpc.aio.insecure_channel(
-            grpc_address, interceptors=[AioBearerInterceptor(api_token(cluster.api_url))]
+            grpc_address, interceptors=aio_bearer_interceptors(api_token(cluster.api_url))
         ) as channel,
     ):
         stub = workflow_pb2_grpc.WorkflowServiceStub(channel)

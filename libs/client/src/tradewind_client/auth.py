@@ -113,12 +113,7 @@ class _CallDetails(
     pass
 
 
-class AioBearerInterceptor(
-    grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor
-):
-    """The same for asyncio channels: `grpc.aio.insecure_channel(address,
-    interceptors=[AioBearerInterceptor(token)])`."""
-
+class _AioBearer:
     def __init__(self, token: str) -> None:
         self._metadata = bearer_metadata(token)
 
@@ -131,8 +126,19 @@ class AioBearerInterceptor(
             details.wait_for_ready,
         )
 
+
+class _AioUnaryBearer(_AioBearer, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
         return await continuation(self._with_token(details), request)
 
+
+class _AioStreamBearer(_AioBearer, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
         return await continuation(self._with_token(details), request)
+
+
+def aio_bearer_interceptors(token: str) -> list[grpc.aio.ClientInterceptor]:
+    """For asyncio channels: `grpc.aio.insecure_channel(address,
+    interceptors=aio_bearer_interceptors(token))`. Two objects, because a channel files
+    each interceptor under one kind of call only."""
+    return [_AioUnaryBearer(token), _AioStreamBearer(token)]

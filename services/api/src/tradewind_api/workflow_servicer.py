@@ -203,7 +203,8 @@ class WorkflowServicer(workflow_pb2_grpc.WorkflowServiceServicer):
         )
         principal = await self._may(context, dags.refused_dag_id(document) or "", "edit")
         body, created = await dags.create_dag(self._ctx, document)
-        await self._record(context, "post_dag", principal, dag_id=body.dag_id)
+        if created:  # the same spec again stores nothing: no change to record
+            await self._record(context, "post_dag", principal, dag_id=body.dag_id)
         return pb.CreateDagResponse(dag=convert.dag(body), created=created)
 
     @public_errors
