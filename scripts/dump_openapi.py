@@ -51,7 +51,7 @@ def _worker() -> Any:
     from tradewind_worker.settings import WorkerSettings
 
     return create_worker_app(
-        settings=WorkerSettings(),
+        settings=WorkerSettings(worker_run_tasks_as_root=True),
         broker=None,
         executor=None,
         metrics=WorkerMetrics(slots=1, slots_in_use=lambda: 0),

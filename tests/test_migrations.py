@@ -62,6 +62,10 @@ async def test_each_service_keeps_to_its_own_schema(pg_database, schema_prefix):
             "connection",
             "event_log",
             "import_error",
+            "tw_user",
+            "api_token",
+            "revoked_token",
+            "dag_grant",
         },
         "scheduler": {
             "alembic_version",

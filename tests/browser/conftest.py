@@ -56,6 +56,8 @@ async def standalone(tmp_path_factory):
     service_ports = {
         "api_port": str(free_port()),
         "api_grpc_address": f"127.0.0.1:{free_port()}",
+        # Tests run as root: their tasks do too, said explicitly.
+        "worker_run_tasks_as_root": "true",
     }
     deployment = Deployment(
         tmp_path, {"home": str(home), "admin_password": ADMIN_PASSWORD, **service_ports}
