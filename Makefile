@@ -30,7 +30,7 @@ run: install  ## Start Tradewind standalone (SQLite, no servers) on http://127.0
 test: install  ## Install PostgreSQL, RabbitMQ and Chromium if missing, start them, run every test
 	@scripts/ensure-services.sh
 	@scripts/ensure-browser.sh
-	@$(UV) run --no-sync pytest
+	@$(UV) run --no-sync pytest --durations=15
 
 test-fast: install  ## Unit tests only (no servers)
 	@$(UV) run --no-sync pytest -m "not postgres and not e2e"

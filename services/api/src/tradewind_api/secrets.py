@@ -8,13 +8,13 @@ key is read from `fernet.key` under TRADEWIND_HOME, and made there on first star
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from tradewind_api.key_files import key_from_home
 from tradewind_api.settings import ApiSettings
 
 # What Airflow shows instead of a secret.
@@ -107,19 +107,4 @@ class SecretBox:
 
 
 def _key_from_home(home: Path) -> str:
-    path = home / KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    home.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key().decode()
-    # Created exclusively, readable by its owner only; if another process won the race,
-    # its key is the one.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as out:
-        out.write(key + "\n")
-    return key
+    return key_from_home(home, KEY_FILE, lambda: Fernet.generate_key().decode())

@@ -92,11 +92,7 @@ class Directory:
 
     async def get_user(self, username: str) -> tuple[User, list[DagGrant]]:
         async with self.db.reader() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = await _existing_user(session, username)
             grants = (
                 (await session.execute(select(DagGrant).where(DagGrant.user_id == user.id)))
                 .scalars()
@@ -128,11 +124,7 @@ class Directory:
             grant.check()
         hashed = passwords.hash_password(password) if password is not None else None
         async with self.db.transaction() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = await _existing_user(session, username)
             if checked_role is not None:
                 if user.role == Role.ADMIN and checked_role != Role.ADMIN:
                     await _keep_an_admin(session, user.id)
@@ -148,11 +140,7 @@ class Directory:
 
     async def delete_user(self, username: str) -> None:
         async with self.db.transaction() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = await _existing_user(session, username)
             if user.role == Role.ADMIN:
                 await _keep_an_admin(session, user.id)
             await session.execute(delete(DagGrant).where(DagGrant.user_id == user.id))
@@ -163,9 +151,7 @@ class Directory:
 
     async def check_password(self, username: str, password: str) -> User:
         async with self.db.reader() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
+            user = await _user_named(session, username)
         if not passwords.verify(user.password_hash if user else None, password) or user is None:
             raise Unauthenticated("wrong username or password")
         return user
@@ -173,9 +159,7 @@ class Directory:
     async def principal_for_access_token(self, claims: AccessClaims, via: str) -> Principal:
         async with self.db.reader() as session:
             revoked = await session.get(RevokedToken, claims.jti)
-            user = (
-                await session.execute(select(User).where(User.username == claims.username))
-            ).scalar_one_or_none()
+            user = await _user_named(session, claims.username)
             if revoked is not None or user is None or user.token_generation != claims.generation:
                 raise Unauthenticated("the access token has been revoked; sign in again")
             return await _principal(session, user, via=via, jti=claims.jti)
@@ -210,11 +194,7 @@ class Directory:
     ) -> tuple[str, ApiToken]:
         token, digest = new_api_token()
         async with self.db.transaction() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
-            if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+            user = await _existing_user(session, username)
             row = ApiToken(
                 user_id=user.id,  # type: ignore[arg-type]
                 name=name,
@@ -238,9 +218,7 @@ class Directory:
 
     async def delete_api_token(self, username: str, token_id: int) -> None:
         async with self.db.transaction() as session:
-            user = (
-                await session.execute(select(User).where(User.username == username))
-            ).scalar_one_or_none()
+            user = await _user_named(session, username)
             found = await session.execute(
                 delete(ApiToken).where(
                     ApiToken.id == token_id, ApiToken.user_id == (user.id if user else -1)
@@ -267,6 +245,18 @@ class Directory:
                 query = select(DagTag.dag_id).where(DagTag.name.in_(tags))  # type: ignore[attr-defined]
                 ids |= set((await session.execute(query)).scalars().all())
         return ids
+
+
+async def _user_named(session, username: str) -> User | None:  # type: ignore[no-untyped-def]
+    found = await session.execute(select(User).where(User.username == username))
+    return found.scalar_one_or_none()
+
+
+async def _existing_user(session, username: str) -> User:  # type: ignore[no-untyped-def]
+    user = await _user_named(session, username)
+    if user is None:
+        raise NotFound(f"user {username!r} does not exist")
+    return user
 
 
 def _check_password(password: str) -> None:

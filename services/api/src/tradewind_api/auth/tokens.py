@@ -4,7 +4,6 @@ their SHA-256)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import jwt
 
+from tradewind_api.key_files import key_from_home
 from tradewind_api.settings import ApiSettings
 from tradewind_core.errors import Unauthenticated
 from tradewind_core.timeutil import utcnow
@@ -105,17 +105,4 @@ def api_token_digest(token: str) -> str:
 
 
 def _key_from_home(home: Path) -> str:
-    path = home / KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    home.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    # Made by exactly one process: a second starting alongside reads the first one's key.
-    try:
-        with open(path, "x", opener=lambda p, f: os.open(p, f, 0o600)) as out:
-            out.write(key)
-        return key
-    except FileExistsError:
-        return path.read_text().strip()
+    return key_from_home(home, KEY_FILE, lambda: secrets.token_hex(32))
