@@ -20,7 +20,7 @@ from tradewind_core.logging import get_logger
 from tradewind_core.queueing import Candidate, Limits, choose_for_pool
 from tradewind_core.spec import INT32_MAX, DagSpec
 from tradewind_core.states import DagRunState
-from tradewind_core.timeutil import as_utc
+from tradewind_core.timeutil import as_utc, utcnow
 from tradewind_scheduler import queries, transitions
 from tradewind_scheduler.dispatch_messages import dispatch_message
 from tradewind_scheduler.models import DagRun, TaskInstance
@@ -52,6 +52,10 @@ async def queue_ready(
     await queries.take_queueing_turn(session)
     names = await queries.pools_with_scheduled(session) if pools is None else set(pools)
     locked = await queries.lock_pools(session, sorted(names))
+    # Read again once the turn and the pools are held: the step's `now` may be older than
+    # the end of a try another replica finished while this one waited, and a try must not
+    # appear to take a slot before the one it took it from gave it back.
+    now = max(now, utcnow())
     unknown = names - {p.name for p, _ in locked}
     if unknown:
         log.warning("task instances name pools that do not exist", pools=sorted(unknown))

@@ -20,7 +20,7 @@ from tradewind_core.queueing import SECONDS_PER_WEIGHT
 from tradewind_core.readiness import NO_PAST, Past, readiness
 from tradewind_core.spec import DagSpec
 from tradewind_core.states import FINISHED_TI_STATES, DagRunState, TaskInstanceState
-from tradewind_core.timeutil import as_utc
+from tradewind_core.timeutil import as_utc, utcnow
 from tradewind_core.trigger_rules import Decision
 from tradewind_scheduler import history, queries, timeouts, transitions
 from tradewind_scheduler.events import TaskEvent
@@ -163,8 +163,12 @@ async def _start(session: AsyncSession, run: DagRun, spec: DagSpec, now: datetim
         await queries.running_runs(session, run.dag_id) >= spec.max_active_runs
     ):
         return False
-    transitions.start_run(run, now=now)
-    run.timeout_at = timeouts.deadline(spec, now)
+    # Read again once the lock is held: the step's own `now` may be older than the end of
+    # a run another replica finished while this one waited, and a run must not appear to
+    # start before the one it waited for ended.
+    started = max(now, utcnow())
+    transitions.start_run(run, now=started)
+    run.timeout_at = timeouts.deadline(spec, started)
     log.info("DAG run started", dag_id=run.dag_id, dag_run_id=run.run_id)
     return True
 
